@@ -54,6 +54,7 @@ type Report struct {
 	AsOf          time.Time         `json:"as_of"`
 	Billing       Pull              `json:"billing"`
 	Access        Pull              `json:"access"`
+	Digests       Digests           `json:"digests"`
 	Policy        compare.Policy    `json:"policy"`
 	Coverage      compare.Coverage  `json:"coverage"`
 	Counts        Counts            `json:"counts"`
@@ -61,9 +62,18 @@ type Report struct {
 	Notes         []compare.Note    `json:"notes,omitempty"`
 }
 
-// New builds a report from a comparison result and the two sides' pull
-// stamps. The result is not copied; do not change it afterwards.
-func New(res *compare.Result, billing, access Pull) *Report {
+// Meta is what a report holds beyond the comparison result: how each side
+// was pulled and what the result was computed from.
+type Meta struct {
+	Billing Pull
+	Access  Pull
+	Digests Digests
+}
+
+// New builds a report from a comparison result and its metadata. The result
+// is not copied; do not change it afterwards.
+func New(res *compare.Result, m Meta) *Report {
+	billing, access := m.Billing, m.Access
 	r := &Report{
 		SchemaVersion: SchemaVersion,
 		Engine:        version.Engine,
@@ -71,6 +81,7 @@ func New(res *compare.Result, billing, access Pull) *Report {
 		AsOf:          res.AsOf.UTC(),
 		Billing:       billing,
 		Access:        access,
+		Digests:       m.Digests,
 		Policy:        res.Policy,
 		Coverage:      res.Coverage,
 		Findings:      res.Findings,
