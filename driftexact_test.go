@@ -448,7 +448,7 @@ func TestCheckConcurrentJobs(t *testing.T) {
 		Billing:   listless{source.NewMemoryBilling(proSub("s1", "c1"))},
 		Access:    source.NewMemoryAccess(proGrant("a1", "s1"), proGrant("a2", "")),
 		Profile:   proProfile, AsOf: asOf,
-		Options:   &driftexact.Options{Clock: func() time.Time { return asOf }},
+		Options: &driftexact.Options{Clock: func() time.Time { return asOf }},
 	}
 	var wg sync.WaitGroup
 	reps := make([]*report.Report, 8)
