@@ -1,0 +1,270 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/driftexact/driftexact/compare"
+	"github.com/driftexact/driftexact/sqlsrc"
+)
+
+// Config is the worker's JSON configuration file. Every field is described
+// in the README's cron worker section.
+type Config struct {
+	Workspace string          `json:"workspace"`
+	AsOf      string          `json:"as_of,omitempty"`
+	Stripe    *StripeConfig   `json:"stripe"`
+	Access    *AccessConfig   `json:"access"`
+	Profile   compare.Profile `json:"profile"`
+	Outputs   []Output        `json:"outputs"`
+}
+
+// StripeConfig says how to read Stripe.
+type StripeConfig struct {
+	// KeyEnv names the environment variable holding the restricted key.
+	KeyEnv string `json:"key_env"`
+	// BaseURL replaces Stripe's API address, for fakes and proxies.
+	BaseURL string `json:"base_url,omitempty"`
+	// Account is a connected account id (acct_…) to read on behalf of.
+	Account string `json:"account,omitempty"`
+	// Rate is the request budget per second; 0 means the adapter's
+	// default.
+	Rate float64 `json:"rate,omitempty"`
+}
+
+// AccessConfig names the access source: exactly one of SQL and CSV.
+type AccessConfig struct {
+	SQL *SQLConfig `json:"sql,omitempty"`
+	CSV *CSVConfig `json:"csv,omitempty"`
+}
+
+// SQLConfig reads access records with one SELECT.
+type SQLConfig struct {
+	// Driver is sqlite, postgres or mysql.
+	Driver string `json:"driver"`
+	// DSNEnv names the environment variable holding the DSN, which may
+	// carry a password and so is never written in the file.
+	DSNEnv       string         `json:"dsn_env"`
+	Query        string         `json:"query"`
+	Columns      sqlsrc.Columns `json:"columns"`
+	ActiveValues []string       `json:"active_values,omitempty"`
+	// Args are bound to the query's placeholders, in order.
+	Args []string `json:"args,omitempty"`
+}
+
+// CSVConfig reads access records from a CSV export.
+type CSVConfig struct {
+	Path    string         `json:"path"`
+	Columns sqlsrc.Columns `json:"columns"`
+}
+
+// Output is one rendering of the report.
+type Output struct {
+	Format string `json:"format"`
+	// Path is a file, written whole or not at all, or "-" for stdout.
+	Path string `json:"path"`
+}
+
+// maxRate is the most requests per second the worker lets Stripe be sent.
+const maxRate = 25
+
+// drivers maps the driver names the config accepts to database/sql's.
+var drivers = map[string]string{
+	"sqlite": "sqlite", "postgres": "pgx", "mysql": "mysql",
+}
+
+// settings is a validated configuration with its secrets resolved.
+type settings struct {
+	cfg  Config
+	asOf time.Time
+	key  string // never logged or printed
+	dsn  string // never logged or printed
+}
+
+// loadConfig reads, decodes and validates the file at path and resolves
+// the environment variables it names. It does no network I/O. Its errors
+// name the field at fault.
+func loadConfig(path string, getenv func(string) (string, bool)) (*settings, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cfg Config
+	if err := decodeStrict(data, &cfg); err != nil {
+		return nil, err
+	}
+	s := &settings{cfg: cfg}
+	for _, check := range []func(getenv func(string) (string, bool)) error{
+		s.checkTop, s.checkStripe, s.checkAccess, s.checkProfile, s.checkOutputs,
+	} {
+		if err := check(getenv); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *settings) checkTop(func(string) (string, bool)) error {
+	if strings.TrimSpace(s.cfg.Workspace) == "" {
+		return errors.New("workspace: required")
+	}
+	if s.cfg.AsOf != "" {
+		t, err := time.Parse(time.RFC3339, s.cfg.AsOf)
+		if err != nil {
+			return fmt.Errorf("as_of: %q is not an RFC 3339 time such as 2024-06-15T00:00:00Z",
+				s.cfg.AsOf)
+		}
+		s.asOf = t.UTC()
+	}
+	return nil
+}
+
+func (s *settings) checkStripe(getenv func(string) (string, bool)) error {
+	st := s.cfg.Stripe
+	if st == nil {
+		return errors.New("stripe: required")
+	}
+	key, err := secretFrom(getenv, "stripe.key_env", st.KeyEnv)
+	if err != nil {
+		return err
+	}
+	s.key = key
+	if st.BaseURL != "" {
+		u, err := url.Parse(st.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("stripe.base_url: %q is not an http or https URL", st.BaseURL)
+		}
+	}
+	if st.Account != "" && !strings.HasPrefix(st.Account, "acct_") {
+		return fmt.Errorf("stripe.account: %q is not a connected account id (acct_…)", st.Account)
+	}
+	if st.Rate < 0 || st.Rate > maxRate {
+		return fmt.Errorf("stripe.rate: %v is outside 0 to %d requests per second", st.Rate, maxRate)
+	}
+	return nil
+}
+
+// secretFrom reads a secret from the environment variable that field
+// names. The error names the field and the variable, never the value.
+func secretFrom(getenv func(string) (string, bool), field, name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("%s: required (the name of an environment variable)", field)
+	}
+	v, ok := getenv(name)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%s: environment variable %q is not set", field, name)
+	case strings.TrimSpace(v) == "":
+		return "", fmt.Errorf("%s: environment variable %q is empty", field, name)
+	}
+	return v, nil
+}
+
+func (s *settings) checkAccess(getenv func(string) (string, bool)) error {
+	a := s.cfg.Access
+	switch {
+	case a == nil || (a.SQL == nil && a.CSV == nil):
+		return errors.New("access: required, with either sql or csv")
+	case a.SQL != nil && a.CSV != nil:
+		return errors.New("access: give either sql or csv, not both")
+	case a.CSV != nil:
+		return checkCSV(a.CSV)
+	}
+	q := a.SQL
+	if _, ok := drivers[q.Driver]; !ok {
+		return fmt.Errorf("access.sql.driver: %q is not one of %s", q.Driver, driverNames())
+	}
+	dsn, err := secretFrom(getenv, "access.sql.dsn_env", q.DSNEnv)
+	if err != nil {
+		return err
+	}
+	if err := parseDSN(q.Driver, dsn); err != nil {
+		// The parser's message may quote the DSN, password and all.
+		return fmt.Errorf("access.sql.dsn_env: the DSN in %q is not valid for %s",
+			q.DSNEnv, q.Driver)
+	}
+	s.dsn = dsn
+	if strings.TrimSpace(q.Query) == "" {
+		return errors.New("access.sql.query: required")
+	}
+	if q.Columns.AccountID == "" {
+		return errors.New("access.sql.columns.account_id: required")
+	}
+	return nil
+}
+
+func checkCSV(c *CSVConfig) error {
+	if c.Path == "" {
+		return errors.New("access.csv.path: required")
+	}
+	if _, err := os.Stat(c.Path); err != nil {
+		return fmt.Errorf("access.csv.path: %w", err)
+	}
+	return nil
+}
+
+func driverNames() string {
+	names := make([]string, 0, len(drivers))
+	for n := range drivers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func (s *settings) checkProfile(func(string) (string, bool)) error {
+	if err := s.cfg.Profile.Validate(); err != nil {
+		return fmt.Errorf("profile.%w", err)
+	}
+	return nil
+}
+
+func (s *settings) checkOutputs(func(string) (string, bool)) error {
+	if len(s.cfg.Outputs) == 0 {
+		return errors.New("outputs: at least one output is required")
+	}
+	seen := map[string]int{}
+	for i, o := range s.cfg.Outputs {
+		field := fmt.Sprintf("outputs[%d]", i)
+		if _, ok := formats[o.Format]; !ok {
+			return fmt.Errorf("%s.format: %q is not one of %s", field, o.Format, formatNames())
+		}
+		if o.Path == "" {
+			return fmt.Errorf("%s.path: required (a file, or - for stdout)", field)
+		}
+		if j, dup := seen[o.Path]; dup {
+			return fmt.Errorf("%s.path: %q is already written by outputs[%d]", field, o.Path, j)
+		}
+		seen[o.Path] = i
+		if o.Path == "-" {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Dir(o.Path)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s.path: directory %q does not exist", field, filepath.Dir(o.Path))
+		}
+	}
+	return nil
+}
+
+// parseDSN checks a DSN's syntax without connecting. SQLite takes any
+// file name, so its DSNs are not checked here.
+func parseDSN(driver, dsn string) error {
+	switch driver {
+	case "postgres":
+		_, err := pgx.ParseConfig(dsn)
+		return err
+	case "mysql":
+		_, err := mysql.ParseDSN(dsn)
+		return err
+	}
+	return nil
+}
