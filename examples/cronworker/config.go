@@ -148,7 +148,8 @@ func (s *settings) checkStripe(getenv func(string) (string, bool)) error {
 		return fmt.Errorf("stripe.account: %q is not a connected account id (acct_…)", st.Account)
 	}
 	if st.Rate < 0 || st.Rate > maxRate {
-		return fmt.Errorf("stripe.rate: %v is outside 0 to %d requests per second", st.Rate, maxRate)
+		return fmt.Errorf("stripe.rate: %v is outside 0 to %d requests per second",
+			st.Rate, maxRate)
 	}
 	return nil
 }

@@ -134,7 +134,8 @@ func TestMalformedFileExitsTwo(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"syntax error", "{\n  \"workspace\": \"a\",\n  \"stripe\": {,\n}", "line 3: invalid character"},
+		{"syntax error", "{\n  \"workspace\": \"a\",\n  \"stripe\": {,\n}",
+			"line 3: invalid character"},
 		{"empty file", "", "the file holds no complete JSON object"},
 		{"two objects", `{"workspace": "a"} {}`, "unexpected data after the top-level object"},
 		{"not an object", `["workspace"]`, "the file must hold one JSON object"},
