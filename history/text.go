@@ -1,0 +1,61 @@
+package history
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// statusOrder is the order statuses are counted in.
+var statusOrder = []Status{New, Persisting, Reopened, Resolved, Unchecked}
+
+// WriteText writes l for a terminal: a summary line, then one line per
+// entry in l's order, with the acknowledgement under it when there is
+// one. It writes the same bytes for the same lifecycle.
+func (l *Lifecycle) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	p("LIFECYCLE run %d", l.Run)
+	if l.Previous > 0 {
+		p(" against run %d", l.Previous)
+	}
+	p(" (as of %s)\n", stamp(l.AsOf))
+	var parts []string
+	for _, s := range statusOrder {
+		parts = append(parts, fmt.Sprintf("%d %s", len(l.Status(s)), s))
+	}
+	p("  %s; %d recurring\n", strings.Join(parts, ", "), len(l.Recurring()))
+	for i := range l.Entries {
+		writeEntry(p, &l.Entries[i])
+	}
+	return bw.Flush()
+}
+
+func writeEntry(p func(string, ...any), e *Entry) {
+	acct := e.Account
+	if acct == "" {
+		acct = "(no account)"
+	}
+	p("  %-10s %-24s %s", e.Status, e.Kind, acct)
+	switch e.Status {
+	case Persisting, Unchecked:
+		p(" since %s (%d days, %d runs)", day(e.Since), e.DaysOpen, e.Streak)
+	case Reopened:
+		p(" first seen %s, reopened %d times", day(e.FirstSeen), e.Reopened)
+	case Resolved:
+		p(" open %s to %s", day(e.Since), day(e.LastSeen))
+	}
+	if e.Recurring {
+		p(" RECURRING")
+	}
+	p("\n")
+	if a := e.Ack; a != nil {
+		p("    acknowledged by %s until %s: %s\n", a.Author, stamp(a.Expires), a.Reason)
+	}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
