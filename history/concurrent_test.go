@@ -38,7 +38,7 @@ func TestOpenConcurrently(t *testing.T) {
 			t.Fatal(err)
 		}
 		var v, rows int
-		if err := db.QueryRow("SELECT COUNT(*), MAX(version) FROM " + prefix + tSchema).
+		if err := db.QueryRow("SELECT COUNT(*), MAX(version) FROM "+prefix+tSchema).
 			Scan(&rows, &v); err != nil {
 			t.Fatal(err)
 		}
