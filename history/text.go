@@ -41,9 +41,11 @@ func writeEntry(p func(string, ...any), e *Entry) {
 	p("  %-10s %-24s %s", e.Status, e.Kind, acct)
 	switch e.Status {
 	case Persisting, Unchecked:
-		p(" since %s (%d days, %d runs)", day(e.Since), e.DaysOpen, e.Streak)
+		p(" since %s (%s, %s)", day(e.Since), plural(e.DaysOpen, "day"),
+			plural(e.Streak, "run"))
 	case Reopened:
-		p(" first seen %s, reopened %d times", day(e.FirstSeen), e.Reopened)
+		p(" first seen %s, reopened %s", day(e.FirstSeen),
+			plural(e.Reopened, "time"))
 	case Resolved:
 		p(" open %s to %s", day(e.Since), day(e.LastSeen))
 	}
@@ -59,3 +61,10 @@ func writeEntry(p func(string, ...any), e *Entry) {
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
