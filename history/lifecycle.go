@@ -157,6 +157,13 @@ func advance(states map[string]*state, s step) (*Lifecycle, error) {
 	rep := s.rep
 	lc := &Lifecycle{Workspace: rep.Workspace, Run: s.run, AsOf: rep.AsOf,
 		Previous: s.previous, RecurAfter: s.recurAfter}
+	open := 0
+	for _, st := range states {
+		if st.open {
+			open++
+		}
+	}
+	lc.Entries = make([]Entry, 0, len(rep.Findings)+open)
 	seen := make(map[string]bool, len(rep.Findings))
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
