@@ -74,7 +74,8 @@ type MonitorRun struct {
 // before it was stored is not recorded, neither as completed nor as
 // failed. It returns at once with an error for a job
 // without a workspace, a nil store or negative options.
-func Monitor(ctx context.Context, job Job, store history.Store, opts *MonitorOptions) error {
+func Monitor(ctx context.Context, job Job, store history.Store,
+	opts *MonitorOptions) error {
 	m, err := newMonitor(job, store, opts)
 	if err != nil {
 		return err

@@ -262,7 +262,8 @@ type flakyStore struct {
 	failSave, failRec map[int]bool
 }
 
-func (f *flakyStore) Save(ctx context.Context, ws string, rep *report.Report) (*history.Lifecycle, error) {
+func (f *flakyStore) Save(ctx context.Context, ws string,
+	rep *report.Report) (*history.Lifecycle, error) {
 	f.n++
 	if f.failSave[f.n] {
 		return nil, errors.New("database is locked")
@@ -270,7 +271,8 @@ func (f *flakyStore) Save(ctx context.Context, ws string, rep *report.Report) (*
 	return f.SQLStore.Save(ctx, ws, rep)
 }
 
-func (f *flakyStore) SaveFailure(ctx context.Context, ws string, fl history.Failure) (history.RunInfo, error) {
+func (f *flakyStore) SaveFailure(ctx context.Context, ws string,
+	fl history.Failure) (history.RunInfo, error) {
 	if f.failRec[f.n] {
 		return history.RunInfo{}, errors.New("database is gone")
 	}

@@ -59,7 +59,8 @@ func (fc *faultyConn) PrepareContext(ctx context.Context, q string) (driver.Stmt
 	return fc.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 }
 
-func (fc *faultyConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, error) {
+func (fc *faultyConn) BeginTx(ctx context.Context,
+	o driver.TxOptions) (driver.Tx, error) {
 	return fc.Conn.(driver.ConnBeginTx).BeginTx(ctx, o)
 }
 

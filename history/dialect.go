@@ -122,7 +122,8 @@ type querier interface {
 // tables takes for migrations, so that two processes opening a store at
 // once migrate one after the other. Where DDL is transactional (SQLite,
 // PostgreSQL) fn runs in one transaction.
-func (d Dialect) exclusive(ctx context.Context, db *sql.DB, name string, fn func(querier) error) error {
+func (d Dialect) exclusive(ctx context.Context, db *sql.DB, name string,
+	fn func(querier) error) error {
 	switch d {
 	case Postgres:
 		return exclusivePostgres(ctx, db, name, fn)
@@ -132,7 +133,8 @@ func (d Dialect) exclusive(ctx context.Context, db *sql.DB, name string, fn func
 	return exclusiveSQLite(ctx, db, fn)
 }
 
-func exclusivePostgres(ctx context.Context, db *sql.DB, name string, fn func(querier) error) error {
+func exclusivePostgres(ctx context.Context, db *sql.DB, name string,
+	fn func(querier) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -154,7 +156,8 @@ func exclusivePostgres(ctx context.Context, db *sql.DB, name string, fn func(que
 // process's migration.
 const mysqlLockWait = 60
 
-func exclusiveMySQL(ctx context.Context, db *sql.DB, name string, fn func(querier) error) (err error) {
+func exclusiveMySQL(ctx context.Context, db *sql.DB, name string,
+	fn func(querier) error) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -176,7 +179,8 @@ func exclusiveMySQL(ctx context.Context, db *sql.DB, name string, fn func(querie
 	return fn(conn)
 }
 
-func exclusiveSQLite(ctx context.Context, db *sql.DB, fn func(querier) error) (err error) {
+func exclusiveSQLite(ctx context.Context, db *sql.DB,
+	fn func(querier) error) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err

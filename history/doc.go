@@ -16,10 +16,11 @@
 // and the total), its counts by kind and severity, its coverage checks and
 // lists (unknown statuses, incomplete records, what is out of scope), and
 // its findings, one row each with the fields of [compare.Finding]. A
-// failed run keeps only its time and error message. Nothing else of the report is kept (not its policy,
-// not its notes), and nothing that is not in the report: no Stripe object,
-// no access row, no key. Lists of ids are stored as JSON arrays of
-// strings; times as fixed-width UTC text that sorts in time order.
+// failed run keeps only its time and error message. Nothing else of the
+// report is kept (not its policy, not its notes), and nothing that is not
+// in the report: no Stripe object, no access row, no key. Lists of ids
+// are stored as JSON arrays of strings; times as fixed-width UTC text that
+// sorts in time order.
 //
 // Beside the runs, the store remembers each fingerprint of a workspace
 // (when it was first and last seen, its streak, whether it is open), so a
@@ -42,7 +43,8 @@
 // With SQLite, open the database with a busy timeout (for
 // modernc.org/sqlite, "?_pragma=busy_timeout(10000)") whenever more than
 // one connection or process may write, and prefer journal_mode(WAL) for a
-// file several processes share.
+// file several processes share. An in-memory SQLite database is private to
+// one connection: call SetMaxOpenConns(1) on its *sql.DB.
 //
 // # Isolation
 //

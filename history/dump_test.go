@@ -178,9 +178,10 @@ func allowedColumn(table, col string) bool {
 		"coverage": append(keys, "section", "side", "record", "text"),
 		"findings": append(append(keys, identity...), "direction", "field",
 			"stripe", "internal", "rule", "linked_by", "tried"),
-		"lifecycle":    append(append(keys, identity...), lifecycle...),
-		"fingerprints": append(append(identity, lifecycle[1:]...), "workspace", "is_open", "last_run"),
-		"acks":         {"workspace", "fingerprint", "reason", "author", "created", "expires"},
+		"lifecycle": append(append(keys, identity...), lifecycle...),
+		"fingerprints": append(append(identity, lifecycle[1:]...),
+			"workspace", "is_open", "last_run"),
+		"acks": {"workspace", "fingerprint", "reason", "author", "created", "expires"},
 	}
 	return slices.Contains(allowed[table], col)
 }

@@ -38,7 +38,8 @@ func engines(t testing.TB) []engine {
 
 // forEachEngine runs fn on every engine as a subtest, with a table prefix
 // of its own that is dropped afterwards. Engines without a DSN skip.
-func forEachEngine(t *testing.T, fn func(t *testing.T, e engine, db *sql.DB, prefix string)) {
+func forEachEngine(t *testing.T, fn func(t *testing.T, e engine, db *sql.DB,
+	prefix string)) {
 	for _, e := range engines(t) {
 		t.Run(e.name, func(t *testing.T) {
 			db := e.open(t)
@@ -81,7 +82,8 @@ func testPrefix(t testing.TB, e engine, db *sql.DB) string {
 }
 
 // openStore opens a store on db with opts, filling in dialect and prefix.
-func openStore(t testing.TB, e engine, db *sql.DB, prefix string, opts *Options) *SQLStore {
+func openStore(t testing.TB, e engine, db *sql.DB, prefix string,
+	opts *Options) *SQLStore {
 	t.Helper()
 	var o Options
 	if opts != nil {

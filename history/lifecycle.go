@@ -194,7 +194,8 @@ func checkFinding(i int, f *compare.Finding) error {
 }
 
 // observe updates the state of a finding present in the run at asOf.
-func observe(states map[string]*state, f *compare.Finding, run int64, asOf time.Time) (*state, Status) {
+func observe(states map[string]*state, f *compare.Finding, run int64,
+	asOf time.Time) (*state, Status) {
 	st := states[f.Fingerprint]
 	status := Persisting
 	switch {

@@ -36,7 +36,8 @@ func (s *SQLStore) selectFrom(table string, cols []string, where string) string 
 }
 
 // loadStates reads what the store remembers of every fingerprint of ws.
-func (s *SQLStore) loadStates(ctx context.Context, q querier, ws string) (map[string]*state, error) {
+func (s *SQLStore) loadStates(ctx context.Context, q querier,
+	ws string) (map[string]*state, error) {
 	out := map[string]*state{}
 	err := s.query(ctx, q, s.selectFrom(tFingerprint, stateCols[1:], "workspace = ?"),
 		[]any{ws}, func(r scanner) error {
@@ -91,7 +92,8 @@ func (h *hist) fill(id *identity) error {
 }
 
 // loadAcks reads every acknowledgement of ws, keyed by fingerprint.
-func (s *SQLStore) loadAcks(ctx context.Context, q querier, ws string) (map[string]*Ack, error) {
+func (s *SQLStore) loadAcks(ctx context.Context, q querier,
+	ws string) (map[string]*Ack, error) {
 	out := map[string]*Ack{}
 	err := s.query(ctx, q, s.selectFrom(tAcks, ackCols[1:], "workspace = ?"),
 		[]any{ws}, func(r scanner) error {

@@ -13,7 +13,8 @@ import (
 
 // Runs returns the runs of workspace, newest first, at most limit of
 // them; limit 0 or less means all.
-func (s *SQLStore) Runs(ctx context.Context, workspace string, limit int) ([]RunInfo, error) {
+func (s *SQLStore) Runs(ctx context.Context, workspace string,
+	limit int) ([]RunInfo, error) {
 	if err := checkWorkspace(workspace); err != nil {
 		return nil, err
 	}
@@ -106,14 +107,16 @@ func parseTimes(raw []string, dst ...*time.Time) error {
 	return nil
 }
 
-func (s *SQLStore) readStatus(ctx context.Context, ws string, id int64, info *RunInfo) error {
+func (s *SQLStore) readStatus(ctx context.Context, ws string, id int64,
+	info *RunInfo) error {
 	info.Workspace, info.ID = ws, id
 	return s.db.QueryRowContext(ctx, s.dialect.bind(s.selectFrom(tRuns,
 		[]string{"status", "error"}, "workspace = ? AND run_id = ?")), ws, id).
 		Scan(&info.Status, &info.Error)
 }
 
-func (s *SQLStore) readCounts(ctx context.Context, ws string, id int64, c *report.Counts) error {
+func (s *SQLStore) readCounts(ctx context.Context, ws string, id int64,
+	c *report.Counts) error {
 	q := s.selectFrom(tCounts, []string{"dimension", "name", "n"},
 		"workspace = ? AND run_id = ? ORDER BY dimension, seq")
 	return s.query(ctx, s.db, q, []any{ws, id}, func(r scanner) error {
@@ -132,7 +135,8 @@ func (s *SQLStore) readCounts(ctx context.Context, ws string, id int64, c *repor
 	})
 }
 
-func (s *SQLStore) readCoverage(ctx context.Context, ws string, id int64, c *compare.Coverage) error {
+func (s *SQLStore) readCoverage(ctx context.Context, ws string, id int64,
+	c *compare.Coverage) error {
 	q := s.selectFrom(tChecks, []string{"name", "ran", "reason"},
 		"workspace = ? AND run_id = ? ORDER BY seq")
 	err := s.query(ctx, s.db, q, []any{ws, id}, func(r scanner) error {
@@ -168,7 +172,8 @@ func (s *SQLStore) readCoverage(ctx context.Context, ws string, id int64, c *com
 	})
 }
 
-func (s *SQLStore) readFindings(ctx context.Context, ws string, id int64) ([]compare.Finding, error) {
+func (s *SQLStore) readFindings(ctx context.Context, ws string,
+	id int64) ([]compare.Finding, error) {
 	q := s.selectFrom(tFindings, findingCols[3:],
 		"workspace = ? AND run_id = ? ORDER BY seq")
 	var out []compare.Finding
@@ -194,7 +199,8 @@ func (s *SQLStore) readFindings(ctx context.Context, ws string, id int64) ([]com
 // time, and its recurring marks follow the store's current RecurAfter. It
 // returns an error wrapping [ErrNotFound] when workspace has no completed
 // run id.
-func (s *SQLStore) Lifecycle(ctx context.Context, workspace string, id int64) (*Lifecycle, error) {
+func (s *SQLStore) Lifecycle(ctx context.Context, workspace string,
+	id int64) (*Lifecycle, error) {
 	if err := checkWorkspace(workspace); err != nil {
 		return nil, err
 	}
@@ -206,7 +212,8 @@ func (s *SQLStore) Lifecycle(ctx context.Context, workspace string, id int64) (*
 	return lc, nil
 }
 
-func (s *SQLStore) readLifecycle(ctx context.Context, ws string, id int64) (*Lifecycle, error) {
+func (s *SQLStore) readLifecycle(ctx context.Context, ws string,
+	id int64) (*Lifecycle, error) {
 	lc := &Lifecycle{Workspace: ws, Run: id, RecurAfter: s.recurAfter}
 	var status RunStatus
 	var asOf string
@@ -295,7 +302,8 @@ func checkAck(a *Ack) error {
 
 // Unacknowledge removes the acknowledgement of fingerprint in workspace.
 // It returns an error wrapping [ErrNotFound] when there is none.
-func (s *SQLStore) Unacknowledge(ctx context.Context, workspace, fingerprint string) error {
+func (s *SQLStore) Unacknowledge(ctx context.Context, workspace,
+	fingerprint string) error {
 	if err := checkWorkspace(workspace); err != nil {
 		return err
 	}

@@ -136,7 +136,8 @@ var ErrOutOfOrder = errors.New("history: report is older than the last stored ru
 //
 // rep must belong to workspace, and must not be judged earlier than the
 // workspace's last completed run. Save does not change rep.
-func (s *SQLStore) Save(ctx context.Context, workspace string, rep *report.Report) (*Lifecycle, error) {
+func (s *SQLStore) Save(ctx context.Context, workspace string,
+	rep *report.Report) (*Lifecycle, error) {
 	if err := checkWorkspace(workspace); err != nil {
 		return nil, err
 	}
@@ -159,7 +160,8 @@ func (s *SQLStore) Save(ctx context.Context, workspace string, rep *report.Repor
 	return lc, nil
 }
 
-func (s *SQLStore) saveRun(ctx context.Context, tx *sql.Tx, w *wsRow, rep *report.Report) (*Lifecycle, error) {
+func (s *SQLStore) saveRun(ctx context.Context, tx *sql.Tx, w *wsRow,
+	rep *report.Report) (*Lifecycle, error) {
 	asOf := rep.AsOf.UTC()
 	if w.lastOK > 0 && asOf.Before(w.lastOKAsOf) {
 		return nil, fmt.Errorf("%w: as of %s, last run %d as of %s",
@@ -193,7 +195,8 @@ func (s *SQLStore) saveRun(ctx context.Context, tx *sql.Tx, w *wsRow, rep *repor
 // SaveFailure records a failed check of workspace as its next run, with
 // f.Err cut to [MaxErrorLen] bytes. It changes no finding's lifecycle and
 // applies the store's retention.
-func (s *SQLStore) SaveFailure(ctx context.Context, workspace string, f Failure) (RunInfo, error) {
+func (s *SQLStore) SaveFailure(ctx context.Context, workspace string,
+	f Failure) (RunInfo, error) {
 	if err := checkWorkspace(workspace); err != nil {
 		return RunInfo{}, err
 	}
@@ -237,7 +240,8 @@ type wsRow struct {
 // transaction, committing only when fn succeeds. Claiming the id locks the
 // workspace's row, so saves to one workspace never interleave, while
 // saves to others go on.
-func (s *SQLStore) inTx(ctx context.Context, workspace string, fn func(*sql.Tx, *wsRow) error) error {
+func (s *SQLStore) inTx(ctx context.Context, workspace string, fn func(*sql.Tx,
+	*wsRow) error) error {
 	// The row is created outside the transaction: on MySQL two
 	// transactions inserting the same new key may deadlock.
 	ins, end := s.dialect.insertIgnore(s.table(tWorkspaces), "workspace")
@@ -261,7 +265,8 @@ func (s *SQLStore) inTx(ctx context.Context, workspace string, fn func(*sql.Tx, 
 	return tx.Commit()
 }
 
-func (s *SQLStore) claim(ctx context.Context, tx *sql.Tx, workspace string) (*wsRow, error) {
+func (s *SQLStore) claim(ctx context.Context, tx *sql.Tx,
+	workspace string) (*wsRow, error) {
 	t := s.table(tWorkspaces)
 	if _, err := tx.ExecContext(ctx, s.dialect.bind(
 		"UPDATE "+t+" SET last_run = last_run + 1 WHERE workspace = ?"),
@@ -281,7 +286,8 @@ func (s *SQLStore) claim(ctx context.Context, tx *sql.Tx, workspace string) (*ws
 }
 
 // finish records the run in the workspace's row and applies retention.
-func (s *SQLStore) finish(ctx context.Context, tx *sql.Tx, w *wsRow, st RunStatus, asOf time.Time) error {
+func (s *SQLStore) finish(ctx context.Context, tx *sql.Tx, w *wsRow,
+	st RunStatus, asOf time.Time) error {
 	if st == RunOK {
 		if _, err := tx.ExecContext(ctx, s.dialect.bind(
 			"UPDATE "+s.table(tWorkspaces)+

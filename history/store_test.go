@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -49,8 +50,10 @@ func runReport(ws string, d int, fs []compare.Finding, notRun ...string) *report
 	}
 	start := at(d).Add(-time.Minute)
 	return report.New(res, report.Meta{
-		Billing: report.Pull{Source: "stripe", Started: start, Finished: start.Add(time.Second), Records: 10, Pages: 1},
-		Access:  report.Pull{Source: "sql", Started: start, Finished: start.Add(time.Second), Records: 9},
+		Billing: report.Pull{Source: "stripe", Started: start,
+			Finished: start.Add(time.Second), Records: 10, Pages: 1},
+		Access: report.Pull{Source: "sql", Started: start,
+			Finished: start.Add(time.Second), Records: 9},
 		Digests: report.Digests{Profile: "p" + fmt.Sprint(d), Billing: "b", Access: "a"},
 	})
 }
@@ -81,7 +84,8 @@ func TestLifecycleSequence(t *testing.T) {
 	c := finding("fc", compare.PlanMismatch, "acct_c")
 	s := finding("fs", compare.SeatMismatch, "acct_s")
 	incompleteA := func(r *report.Report) {
-		r.Coverage.Incomplete = []compare.Incomplete{{Side: "access", ID: "acct_a", Reason: "bad row"}}
+		r.Coverage.Incomplete = []compare.Incomplete{
+			{Side: "access", ID: "acct_a", Reason: "bad row"}}
 	}
 	steps := []struct {
 		name   string
@@ -174,7 +178,8 @@ func TestRunRoundTrip(t *testing.T) {
 		g.Direction, g.Subscriptions, g.CustomerID = "", nil, ""
 		rep := runReport("ws", 0, []compare.Finding{f, g}, "expiry")
 		rep.Coverage.UnknownStatuses = []string{"weird"}
-		rep.Coverage.Incomplete = []compare.Incomplete{{Side: "billing", ID: "sub_x", Reason: "items cut"}}
+		rep.Coverage.Incomplete = []compare.Incomplete{
+			{Side: "billing", ID: "sub_x", Reason: "items cut"}}
 		rep.Coverage.OutOfScope = []string{"refunds", "invoices"}
 		if _, err := st.Save(ctx, "ws", rep); err != nil {
 			t.Fatal(err)
@@ -264,7 +269,8 @@ func TestWorkspaceIsolation(t *testing.T) {
 		if err := st.Unacknowledge(ctx, "acme", "same"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Unacknowledge in the wrong workspace: err = %v, want ErrNotFound", err)
 		}
-		if _, err := st.Save(ctx, "acme", runReport("ACME", 2, nil)); !errors.Is(err, ErrWorkspaceMismatch) {
+		_, err := st.Save(ctx, "acme", runReport("ACME", 2, nil))
+		if !errors.Is(err, ErrWorkspaceMismatch) {
 			t.Errorf("Save under another workspace: err = %v, want ErrWorkspaceMismatch", err)
 		}
 		if _, err := st.Run(ctx, "other", 1); !errors.Is(err, ErrNotFound) {
@@ -388,6 +394,7 @@ func TestSaveRejects(t *testing.T) {
 	st := openStore(t, e, db, testPrefix(t, e, db), nil)
 	ctx := context.Background()
 	noFP := finding("", compare.PlanMismatch, "acct_z")
+	long := strings.Repeat("w", 201)
 	if _, err := st.Save(ctx, "ws", runReport("ws", 1, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -398,9 +405,10 @@ func TestSaveRejects(t *testing.T) {
 		want string
 	}{
 		{"no workspace", "", runReport("", 1, nil), "no workspace"},
-		{"long workspace", strings.Repeat("w", 201), runReport(strings.Repeat("w", 201), 1, nil), "longer than"},
+		{"long workspace", long, runReport(long, 1, nil), "longer than"},
 		{"nil report", "ws", nil, "nil report"},
-		{"no fingerprint", "ws", runReport("ws", 2, []compare.Finding{noFP}), `finding 0 (plan_mismatch, account "acct_z"): no fingerprint`},
+		{"no fingerprint", "ws", runReport("ws", 2, []compare.Finding{noFP}),
+			`finding 0 (plan_mismatch, account "acct_z"): no fingerprint`},
 		{"older than the last run", "ws", runReport("ws", 0, nil), "older than the last stored run"},
 	} {
 		_, err := st.Save(ctx, c.ws, c.rep)
@@ -410,5 +418,42 @@ func TestSaveRejects(t *testing.T) {
 	}
 	if runs, _ := st.Runs(ctx, "ws", 0); len(runs) != 1 {
 		t.Errorf("rejected saves stored runs: %+v", runs)
+	}
+}
+
+// TestFailureRecord stores failures: a long message is cut and marked, a
+// failed run has no lifecycle, and Runs honours its limit.
+func TestFailureRecord(t *testing.T) {
+	e := engines(t)[0]
+	db := e.open(t)
+	st := openStore(t, e, db, testPrefix(t, e, db), nil)
+	ctx := context.Background()
+	if _, err := st.Save(ctx, "ws", runReport("ws", 0, nil)); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("é", MaxErrorLen) // two bytes a rune
+	info, err := st.SaveFailure(ctx, "ws", Failure{At: at(1), Err: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.Runs(ctx, "ws", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].ID != 2 || runs[0].Status != RunFailed {
+		t.Fatalf("Runs(limit 1) = %+v, want the failed run 2 alone", runs)
+	}
+	msg := runs[0].Error
+	if len(msg) > MaxErrorLen || !strings.HasSuffix(msg, " [cut]") ||
+		!utf8.ValidString(msg) || msg != info.Error {
+		t.Errorf("stored message of %d bytes ending %q, want at most %d, cut and valid",
+			len(msg), msg[len(msg)-10:], MaxErrorLen)
+	}
+	if _, err := st.Lifecycle(ctx, "ws", 2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Lifecycle of a failed run: err = %v, want ErrNotFound", err)
+	}
+	lc, err := st.Save(ctx, "ws", runReport("ws", 2, nil))
+	if err != nil || lc.Previous != 1 {
+		t.Errorf("save after a failure: %+v, %v; want previous run 1", lc, err)
 	}
 }

@@ -69,7 +69,8 @@ func (s *SQLStore) insertSQL(table string, cols []string, k int, end string) str
 
 // writeRun stores what the report holds: the run row, counts, coverage and
 // findings.
-func (s *SQLStore) writeRun(ctx context.Context, tx *sql.Tx, w *wsRow, r *report.Report) error {
+func (s *SQLStore) writeRun(ctx context.Context, tx *sql.Tx, w *wsRow,
+	r *report.Report) error {
 	ws, id := w.workspace, w.run
 	cov := &r.Coverage
 	err := s.insertRows(ctx, tx, tRuns, runCols, "", 1, func(_ int, a []any) []any {
@@ -94,7 +95,8 @@ func (s *SQLStore) writeRun(ctx context.Context, tx *sql.Tx, w *wsRow, r *report
 	return s.writeFindings(ctx, tx, ws, id, r.Findings)
 }
 
-func (s *SQLStore) insertFailure(ctx context.Context, tx *sql.Tx, w *wsRow, info *RunInfo) error {
+func (s *SQLStore) insertFailure(ctx context.Context, tx *sql.Tx, w *wsRow,
+	info *RunInfo) error {
 	return s.insertRows(ctx, tx, tRuns, runCols, "", 1, func(_ int, a []any) []any {
 		return append(a, w.workspace, w.run, string(RunFailed), info.Error,
 			w.lastOK, fmtTime(info.AsOf), 0, "", "", "", "", 0, 0, "", "", "",
@@ -102,7 +104,8 @@ func (s *SQLStore) insertFailure(ctx context.Context, tx *sql.Tx, w *wsRow, info
 	})
 }
 
-func (s *SQLStore) writeCounts(ctx context.Context, tx *sql.Tx, ws string, id int64, c *report.Counts) error {
+func (s *SQLStore) writeCounts(ctx context.Context, tx *sql.Tx, ws string,
+	id int64, c *report.Counts) error {
 	type row struct {
 		dim, name string
 		seq, n    int
@@ -128,7 +131,8 @@ const (
 	secOutOfScope    = "out_of_scope"
 )
 
-func (s *SQLStore) writeCoverage(ctx context.Context, tx *sql.Tx, ws string, id int64, c *compare.Coverage) error {
+func (s *SQLStore) writeCoverage(ctx context.Context, tx *sql.Tx, ws string,
+	id int64, c *compare.Coverage) error {
 	err := s.insertRows(ctx, tx, tChecks, checkCols, "", len(c.Checks),
 		func(i int, a []any) []any {
 			ch := c.Checks[i]
@@ -155,7 +159,8 @@ func (s *SQLStore) writeCoverage(ctx context.Context, tx *sql.Tx, ws string, id 
 		})
 }
 
-func (s *SQLStore) writeFindings(ctx context.Context, tx *sql.Tx, ws string, id int64, fs []compare.Finding) error {
+func (s *SQLStore) writeFindings(ctx context.Context, tx *sql.Tx, ws string,
+	id int64, fs []compare.Finding) error {
 	return s.insertRows(ctx, tx, tFindings, findingCols, "", len(fs),
 		func(i int, a []any) []any {
 			f := &fs[i]
@@ -167,7 +172,8 @@ func (s *SQLStore) writeFindings(ctx context.Context, tx *sql.Tx, ws string, id 
 		})
 }
 
-func (s *SQLStore) writeLifecycle(ctx context.Context, tx *sql.Tx, w *wsRow, lc *Lifecycle) error {
+func (s *SQLStore) writeLifecycle(ctx context.Context, tx *sql.Tx, w *wsRow,
+	lc *Lifecycle) error {
 	return s.insertRows(ctx, tx, tLifecycle, lifecycleCols, "", len(lc.Entries),
 		func(i int, a []any) []any {
 			e := &lc.Entries[i]
@@ -181,7 +187,8 @@ func (s *SQLStore) writeLifecycle(ctx context.Context, tx *sql.Tx, w *wsRow, lc 
 
 // writeStates writes back the states advance changed, in fingerprint
 // order so that concurrent writers lock rows in the same order.
-func (s *SQLStore) writeStates(ctx context.Context, tx *sql.Tx, ws string, states map[string]*state) error {
+func (s *SQLStore) writeStates(ctx context.Context, tx *sql.Tx, ws string,
+	states map[string]*state) error {
 	var fps []string
 	for fp, st := range states {
 		if st.changed {
