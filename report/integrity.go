@@ -18,8 +18,9 @@ import (
 type Integrity struct {
 	// Digest is "sha256:" and the hex SHA-256 of [Report.Canonical].
 	Digest string `json:"digest"`
-	// Signature is "hmac-sha256:" and the hex HMAC-SHA256 of the
-	// canonical encoding under the signing key; empty when unsigned.
+	// Signature is "hmac-sha256:" and the hex HMAC-SHA256, under the
+	// signing key, of the key id and the canonical encoding (see
+	// [Report.Sign]); empty when unsigned.
 	Signature string `json:"signature,omitempty"`
 	// KeyID names the signing key for whoever verifies; chosen by the
 	// signer, it may be empty and is never the key itself.
@@ -78,8 +79,10 @@ func (r *Report) Seal() error {
 // Sign seals r and signs it with key, an HMAC-SHA256 key of at least
 // [MinKeySize] bytes that the caller keeps secret. keyID, which may be
 // empty, is written beside the signature so a verifier knows which key to
-// use. Sign changes r: do not call it while r is read elsewhere. The key
-// appears in no output and no error.
+// use, and is signed too. The signed message is the text
+// "driftexact-report-v1", a NUL byte, the key id, a NUL byte and the
+// canonical encoding. Sign changes r: do not call it while r is read
+// elsewhere. The key appears in no output and no error.
 func (r *Report) Sign(key []byte, keyID string) error {
 	if len(key) < MinKeySize {
 		return errShortKey
@@ -91,7 +94,7 @@ func (r *Report) Sign(key []byte, keyID string) error {
 	if err != nil {
 		return err
 	}
-	r.Integrity.Signature = signatureOf(key, b)
+	r.Integrity.Signature = signatureOf(key, keyID, b)
 	r.Integrity.KeyID = keyID
 	return nil
 }
@@ -128,13 +131,17 @@ func Verify(data, key []byte) (*Report, error) {
 	if r.Integrity.Digest != digestOf(b) {
 		return nil, fmt.Errorf("%w: digest does not match the content", ErrTampered)
 	}
+	if err := checkVersion(data); err != nil {
+		return nil, err
+	}
 	if key == nil {
 		return r, nil
 	}
 	if r.Integrity.Signature == "" {
 		return nil, ErrUnsigned
 	}
-	if !hmac.Equal([]byte(r.Integrity.Signature), []byte(signatureOf(key, b))) {
+	want := signatureOf(key, r.Integrity.KeyID, b)
+	if !hmac.Equal([]byte(r.Integrity.Signature), []byte(want)) {
 		return nil, fmt.Errorf("%w: signature does not match", ErrTampered)
 	}
 	return r, nil
@@ -147,14 +154,13 @@ func decodeReport(data []byte) (*Report, error) {
 	dec.DisallowUnknownFields()
 	var r Report
 	if err := dec.Decode(&r); err != nil {
+		if err := checkVersion(data); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: not a report: %v", ErrTampered, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the report", ErrTampered)
-	}
-	if r.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("report: schema version %d is not supported (want %d)",
-			r.SchemaVersion, SchemaVersion)
 	}
 	if !strings.HasPrefix(r.Integrity.Digest, digestPrefix) {
 		return nil, fmt.Errorf("%w: report is not sealed", ErrTampered)
@@ -162,13 +168,30 @@ func decodeReport(data []byte) (*Report, error) {
 	return &r, nil
 }
 
+// checkVersion reports a report of another schema version, which this
+// package cannot vouch for. It is asked only once the data has failed to
+// decode as version 1, or has passed the digest check, so that a changed
+// version number counts as tampering.
+func checkVersion(data []byte) error {
+	var v struct {
+		SchemaVersion *int `json:"schema_version"`
+	}
+	if json.Unmarshal(data, &v) == nil && v.SchemaVersion != nil &&
+		*v.SchemaVersion != SchemaVersion {
+		return fmt.Errorf("report: schema version %d is not supported (want %d)",
+			*v.SchemaVersion, SchemaVersion)
+	}
+	return nil
+}
+
 func digestOf(b []byte) string {
 	h := sha256.Sum256(b)
 	return digestPrefix + hex.EncodeToString(h[:])
 }
 
-func signatureOf(key, b []byte) string {
+func signatureOf(key []byte, keyID string, b []byte) string {
 	m := hmac.New(sha256.New, key)
+	m.Write([]byte("driftexact-report-v1\x00" + keyID + "\x00"))
 	m.Write(b)
 	return signaturePrefix + hex.EncodeToString(m.Sum(nil))
 }

@@ -1,0 +1,72 @@
+package report
+
+import "testing"
+
+func TestIDTextReplacesWholeIDsOnly(t *testing.T) {
+	x := newIDText()
+	x.add("acct_1", "A1")
+	x.add("acct_10", "A10")
+	x.add("sub_9", "S9")
+	x.add("42", "N42")
+	x.add("a-b", "AB")
+	tests := []struct{ in, want string }{
+		{"acct_1", "A1"},
+		{"acct_10 and acct_1", "A10 and A1"},
+		{"acct_100", "acct_100"},
+		{"xacct_1", "xacct_1"},
+		{"(acct_1, sub_9)", "(A1, S9)"},
+		{"sub_9active", "sub_9active"},
+		{`record "42": bad "421"`, `record "N42": bad "421"`},
+		{"42 seats", "42 seats"},
+		{"a-b-c", "AB-c"},
+		{"é_acct_1 ü acct_1é", "é_acct_1 ü acct_1é"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := x.replace(tt.in); got != tt.want {
+			t.Errorf("replace(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain text, ünïcode", "plain text, ünïcode"},
+		{"a\nb\tc", `a\x0ab\x09c`},
+		{"\x1b[2J", `\x1b[2J`},
+		{"abc\u202edef", `abc\u202edef`},
+		{"bad \xff byte", `bad \xff byte`},
+		{"\u0085", `\x85`},
+	}
+	for _, tt := range tests {
+		if got := printable(tt.in); got != tt.want {
+			t.Errorf("printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"", 10, []string{""}},
+		{"one two three", 7, []string{"one two", "three"}},
+		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
+		{"ab ééééé", 5, []string{"ab", "éé", "éé", "é"}},
+	}
+	for _, tt := range tests {
+		got := wrap(tt.in, tt.width)
+		if len(got) != len(tt.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+				break
+			}
+		}
+	}
+}
