@@ -122,8 +122,8 @@ func (m *Masker) Mask(r *Report) (*Report, error) {
 	out.Notes = nil
 	for _, n := range r.Notes {
 		out.Notes = append(out.Notes, compare.Note{
-			Account:      m.Account(n.Account),
-			Subscription: m.Subscription(n.Subscription),
+			Account:      t.account(n.Account),
+			Subscription: t.subscription(n.Subscription),
 			Text:         t.all.replace(n.Text),
 		})
 	}
@@ -144,10 +144,27 @@ type maskTable struct {
 	m      *Masker
 	stripe *idText // customer and subscription ids
 	all    *idText // those and account ids
+	// seen remembers pseudonyms by class and id: each id is hashed once.
+	seen map[[2]string]string
 }
 
+func (t *maskTable) pseudonym(class, id string) string {
+	k := [2]string{class, id}
+	p, ok := t.seen[k]
+	if !ok {
+		p = t.m.pseudonym(class, id)
+		t.seen[k] = p
+	}
+	return p
+}
+
+func (t *maskTable) account(id string) string      { return t.pseudonym("acct", id) }
+func (t *maskTable) customer(id string) string     { return t.pseudonym("cus", id) }
+func (t *maskTable) subscription(id string) string { return t.pseudonym("sub", id) }
+
 func (m *Masker) table(r *Report) *maskTable {
-	t := &maskTable{m: m, stripe: newIDText(), all: newIDText()}
+	t := &maskTable{m: m, stripe: newIDText(), all: newIDText(),
+		seen: map[[2]string]string{}}
 	var accts, custs, subs []string
 	for _, f := range r.Findings {
 		accts = append(accts, f.Account)
@@ -169,15 +186,15 @@ func (m *Masker) table(r *Report) *maskTable {
 	// Stripe ids go in first: an id that is both a Stripe id and an
 	// account id is replaced as the Stripe id in free text.
 	for _, id := range subs {
-		t.stripe.add(id, m.Subscription(id))
-		t.all.add(id, m.Subscription(id))
+		t.stripe.add(id, t.subscription(id))
+		t.all.add(id, t.subscription(id))
 	}
 	for _, id := range custs {
-		t.stripe.add(id, m.Customer(id))
-		t.all.add(id, m.Customer(id))
+		t.stripe.add(id, t.customer(id))
+		t.all.add(id, t.customer(id))
 	}
 	for _, id := range accts {
-		t.all.add(id, m.Account(id))
+		t.all.add(id, t.account(id))
 	}
 	return t
 }
@@ -192,21 +209,20 @@ func ambiguousAccounts(f compare.Finding) []string {
 }
 
 func (t *maskTable) finding(f compare.Finding) compare.Finding {
-	m := t.m
 	if accts := ambiguousAccounts(f); accts != nil {
 		for i, a := range accts {
-			accts[i] = m.Account(a)
+			accts[i] = t.account(a)
 		}
 		f.Internal = strings.Join(accts, ", ")
 	} else {
 		f.Internal = t.stripe.replace(f.Internal)
 	}
 	f.Stripe = t.stripe.replace(f.Stripe)
-	f.Account = m.Account(f.Account)
-	f.CustomerID = m.Customer(f.CustomerID)
+	f.Account = t.account(f.Account)
+	f.CustomerID = t.customer(f.CustomerID)
 	subs := make([]string, len(f.Subscriptions))
 	for i, s := range f.Subscriptions {
-		subs[i] = m.Subscription(s)
+		subs[i] = t.subscription(s)
 	}
 	slices.Sort(subs)
 	if len(subs) > 0 {
@@ -214,7 +230,7 @@ func (t *maskTable) finding(f compare.Finding) compare.Finding {
 	}
 	f.Rule = t.all.replace(f.Rule)
 	f.Tried = slices.Clone(f.Tried)
-	f.Fingerprint = m.Fingerprint(f.Fingerprint)
+	f.Fingerprint = t.m.Fingerprint(f.Fingerprint)
 	return f
 }
 
@@ -225,9 +241,9 @@ func (t *maskTable) coverage(c compare.Coverage) compare.Coverage {
 	in := c.Incomplete
 	c.Incomplete = nil
 	for _, x := range in {
-		id := t.m.Subscription(x.ID)
+		id := t.subscription(x.ID)
 		if x.Side == "access" {
-			id = t.m.Account(x.ID)
+			id = t.account(x.ID)
 		}
 		c.Incomplete = append(c.Incomplete, compare.Incomplete{
 			Side: x.Side, ID: id, Reason: t.all.replace(x.Reason),

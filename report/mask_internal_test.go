@@ -1,6 +1,10 @@
 package report
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestIDTextReplacesWholeIDsOnly(t *testing.T) {
 	x := newIDText()
@@ -69,4 +73,50 @@ func TestWrap(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkIDText compares the length-bucketed lookup that masking uses
+// with the plain alternative, trying every known id at every position.
+func BenchmarkIDText(b *testing.B) {
+	const n = 5000
+	x := newIDText()
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("sub_1Bench%08d", i)
+		ids = append(ids, id)
+		x.add(id, fmt.Sprintf("sub-%016x", i))
+	}
+	text := "entitled (" + ids[n/2] + " active, " + ids[n-1] + " past_due)"
+	b.Run("buckets", func(b *testing.B) {
+		for b.Loop() {
+			x.replace(text)
+		}
+	})
+	b.Run("every id", func(b *testing.B) {
+		for b.Loop() {
+			naiveReplace(text, ids, x.ids)
+		}
+	})
+}
+
+// naiveReplace tries each id in turn at each position.
+func naiveReplace(s string, ids []string, to map[string]string) string {
+	var out strings.Builder
+	for i := 0; i < len(s); {
+		hit := ""
+		for _, id := range ids {
+			if strings.HasPrefix(s[i:], id) && (i == 0 || !isWordByte(s[i-1])) &&
+				(i+len(id) == len(s) || !isWordByte(s[i+len(id)])) && len(id) > len(hit) {
+				hit = id
+			}
+		}
+		if hit == "" {
+			out.WriteByte(s[i])
+			i++
+			continue
+		}
+		out.WriteString(to[hit])
+		i += len(hit)
+	}
+	return out.String()
 }

@@ -189,8 +189,8 @@ func (t *textWriter) coverage(c *compare.Coverage) {
 		}
 	}
 	if len(c.UnknownStatuses) > 0 {
-		t.field(2, "unknown status", strings.Join(c.UnknownStatuses, ", ")+
-			" (entitles nothing)")
+		t.field(2, "unknown", "statuses "+strings.Join(c.UnknownStatuses, ", ")+
+			" entitle nothing")
 	}
 	for _, in := range c.Incomplete {
 		t.field(2, "incomplete", in.Side+" record "+in.ID+": "+in.Reason)
