@@ -157,7 +157,8 @@ func ExampleWriteHTML() {
 	sc := bufio.NewScanner(&b)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "<title>DriftExact") || strings.HasPrefix(line, `<tr class="finding"`) {
+		if strings.HasPrefix(line, "<title>DriftExact") ||
+			strings.HasPrefix(line, `<tr class="finding"`) {
 			fmt.Println(elideFingerprints(line, r))
 		}
 	}
@@ -268,12 +269,14 @@ func ExampleMask() {
 		panic(err)
 	}
 	f := m.Findings[0]
-	fmt.Println(f.Account, f.CustomerID, f.Subscriptions, f.Stripe)
+	fmt.Println(f.Account, f.CustomerID, f.Subscriptions)
+	fmt.Println(f.Stripe)
 
 	// The team can find an account's pseudonym with the same key.
 	masker, _ := report.NewMasker("acme", key)
 	fmt.Println(masker.Account("acct_1") == f.Account)
 	// Output:
-	// acct-fb98ab3177da4b86 cus-8aec7876cc68843c [sub-c18723166705f435] entitled (sub-c18723166705f435 active)
+	// acct-fb98ab3177da4b86 cus-8aec7876cc68843c [sub-c18723166705f435]
+	// entitled (sub-c18723166705f435 active)
 	// true
 }

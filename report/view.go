@@ -87,8 +87,8 @@ func pullLine(p Pull) string {
 
 // policyLine describes the access policy applied.
 func policyLine(p compare.Policy) string {
-	s := "entitling " + strings.Join(p.Entitling, ", ") +
-		"; paused collection " + string(p.Paused)
+	s := "entitling " + or(strings.Join(p.Entitling, ", "), "nothing") +
+		"; paused collection " + or(string(p.Paused), "unset")
 	if len(p.Grace) == 0 {
 		return s + "; no grace"
 	}
