@@ -73,10 +73,14 @@
 // Ids are replaced wherever they appear: in findings, notes and coverage,
 // inside the values of findings (an id list such as "entitled (sub_1
 // active)"), in the account lists of ambiguous_identity findings and in
-// the reasons of records not read whole. Ids made of digits only are
-// replaced in text only where they stand quoted, and the values of seat,
-// expiry, plan and price comparisons are left alone, so that a count of
-// 20 never turns into a pseudonym of account 20.
+// the reasons of records not read whole. A text field of a finding that
+// this package does not know by name, as a newer compare may add, is
+// treated as free text, so no id leaves through it. Two rules keep
+// masking from changing what a finding says: in the compared values of a
+// finding, which hold counts, times and plan names, only Stripe ids are
+// replaced, so a count of 20 never becomes the pseudonym of account 20;
+// and elsewhere in text, ids made of digits only are replaced only where
+// they stand in quotes.
 //
 // Fingerprints are replaced too, by a keyed hash of the original
 // ([Masker.Fingerprint]). A fingerprint is a plain hash of the workspace,

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,6 +145,8 @@ type maskTable struct {
 	m      *Masker
 	stripe *idText // customer and subscription ids
 	all    *idText // those and account ids
+	// exact maps every known id to its pseudonym, Stripe ids first.
+	exact map[string]string
 	// seen remembers pseudonyms by class and id: each id is hashed once.
 	seen map[[2]string]string
 }
@@ -164,7 +167,7 @@ func (t *maskTable) subscription(id string) string { return t.pseudonym("sub", i
 
 func (m *Masker) table(r *Report) *maskTable {
 	t := &maskTable{m: m, stripe: newIDText(), all: newIDText(),
-		seen: map[[2]string]string{}}
+		exact: map[string]string{}, seen: map[[2]string]string{}}
 	var accts, custs, subs []string
 	for _, f := range r.Findings {
 		accts = append(accts, f.Account)
@@ -186,17 +189,28 @@ func (m *Masker) table(r *Report) *maskTable {
 	// Stripe ids go in first: an id that is both a Stripe id and an
 	// account id is replaced as the Stripe id in free text.
 	for _, id := range subs {
-		t.stripe.add(id, t.subscription(id))
-		t.all.add(id, t.subscription(id))
+		t.known(id, t.subscription(id), true)
 	}
 	for _, id := range custs {
-		t.stripe.add(id, t.customer(id))
-		t.all.add(id, t.customer(id))
+		t.known(id, t.customer(id), true)
 	}
 	for _, id := range accts {
-		t.all.add(id, t.account(id))
+		t.known(id, t.account(id), false)
 	}
 	return t
+}
+
+func (t *maskTable) known(id, pseudo string, stripe bool) {
+	if id == "" {
+		return
+	}
+	if _, ok := t.exact[id]; !ok {
+		t.exact[id] = pseudo
+	}
+	if stripe {
+		t.stripe.add(id, pseudo)
+	}
+	t.all.add(id, pseudo)
 }
 
 // ambiguousAccounts returns the accounts an ambiguous_identity finding
@@ -231,7 +245,54 @@ func (t *maskTable) finding(f compare.Finding) compare.Finding {
 	f.Rule = t.all.replace(f.Rule)
 	f.Tried = slices.Clone(f.Tried)
 	f.Fingerprint = t.m.Fingerprint(f.Fingerprint)
+	t.otherFields(&f)
 	return f
+}
+
+// maskedFields are the fields of a finding that [maskTable.finding]
+// masks, or keeps, by name.
+var maskedFields = []string{
+	"Kind", "Severity", "Direction", "Account", "CustomerID", "Subscriptions",
+	"Plan", "Field", "Stripe", "Internal", "Rule", "LinkedBy", "Tried",
+	"Fingerprint",
+}
+
+// otherFields masks the text fields of a finding that this package does
+// not know by name, such as a field added to compare after this code was
+// written: a value that is a known id whole becomes its pseudonym, and
+// known ids inside other values are replaced. No id can leave through a
+// field that masking has not heard of.
+func (t *maskTable) otherFields(f *compare.Finding) {
+	t.maskStrings(reflect.ValueOf(f).Elem(), maskedFields)
+}
+
+// maskStrings masks the string and string-list fields of the struct v,
+// other than those named in skip.
+func (t *maskTable) maskStrings(v reflect.Value, skip []string) {
+	for i := range v.NumField() {
+		sf := v.Type().Field(i)
+		if !sf.IsExported() || slices.Contains(skip, sf.Name) {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case fv.Kind() == reflect.String:
+			fv.SetString(t.text(fv.String()))
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+			masked := reflect.MakeSlice(fv.Type(), fv.Len(), fv.Len())
+			for j := range fv.Len() {
+				masked.Index(j).SetString(t.text(fv.Index(j).String()))
+			}
+			fv.Set(masked)
+		}
+	}
+}
+
+func (t *maskTable) text(s string) string {
+	if p, ok := t.exact[s]; ok {
+		return p
+	}
+	return t.all.replace(s)
 }
 
 func (t *maskTable) coverage(c compare.Coverage) compare.Coverage {

@@ -2,8 +2,12 @@ package report
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/driftexact/driftexact/compare"
 )
 
 func TestIDTextReplacesWholeIDsOnly(t *testing.T) {
@@ -119,4 +123,55 @@ func naiveReplace(s string, ids []string, to map[string]string) string {
 		i += len(hit)
 	}
 	return out.String()
+}
+
+// TestMaskKnowsEveryFindingField fails when compare adds a field to
+// Finding that masking could not reach: every field is either masked by
+// name or holds text, which masking treats as free text.
+func TestMaskKnowsEveryFindingField(t *testing.T) {
+	typ := reflect.TypeFor[compare.Finding]()
+	for f := range typ.Fields() {
+		if slices.Contains(maskedFields, f.Name) {
+			continue
+		}
+		k := f.Type.Kind()
+		if k != reflect.String && !(k == reflect.Slice && f.Type.Elem().Kind() == reflect.String) {
+			t.Errorf("Finding.%s is a %s, which masking cannot reach; mask it by name",
+				f.Name, f.Type)
+		}
+	}
+	for _, name := range maskedFields {
+		if _, ok := typ.FieldByName(name); !ok {
+			t.Errorf("maskedFields names %s, which Finding no longer has", name)
+		}
+	}
+}
+
+// TestMaskReachesFieldsItDoesNotKnow masks a struct shaped like a finding
+// from a later version of compare, with an account list and a price.
+func TestMaskReachesFieldsItDoesNotKnow(t *testing.T) {
+	m, err := NewMasker("ws", []byte("0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := &maskTable{m: m, stripe: newIDText(), all: newIDText(),
+		exact: map[string]string{}, seen: map[[2]string]string{}}
+	tb.known("sub_1", tb.subscription("sub_1"), true)
+	tb.known("20", tb.account("20"), false)
+	tb.known("acct_x", tb.account("acct_x"), false)
+	later := struct {
+		Account  string
+		Accounts []string
+		Price    string
+		Note     string
+		Count    int
+		hidden   string
+	}{"acct_x", []string{"20", "acct_x"}, "price_1", "moved from sub_1", 20, "acct_x"}
+	tb.maskStrings(reflect.ValueOf(&later).Elem(), []string{"Account"})
+	want := []string{m.Account("20"), m.Account("acct_x")}
+	if later.Account != "acct_x" || !slices.Equal(later.Accounts, want) ||
+		later.Price != "price_1" || later.Note != "moved from "+m.Subscription("sub_1") ||
+		later.Count != 20 || later.hidden != "acct_x" {
+		t.Errorf("got %+v", later)
+	}
 }
