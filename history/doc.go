@@ -12,7 +12,8 @@
 // # Storage
 //
 // A run is stored as normalised rows: the run's own row (workspace, run id,
-// as-of time, both sides' pull stamps, the input digests, coverage counts
+// as-of time, whether ids were masked, both sides' pull stamps, the input
+// digests, the report's integrity digest and signature, coverage counts
 // and the total), its counts by kind and severity, its coverage checks and
 // lists (unknown statuses, incomplete records, what is out of scope), and
 // its findings, one row each with the fields of [compare.Finding]. A
@@ -76,7 +77,10 @@
 // Findings that were reopened at least once, or persist for more runs
 // than [Options.RecurAfter], are marked Recurring. Findings sharing a
 // fingerprint within one run share one entry. Failed runs change no
-// lifecycle. A lifecycle is deterministic: the same stored history and
+// lifecycle. A workspace's reports must all be masked (with one key) or
+// all be plain: masked fingerprints never match plain ones, so
+// [SQLStore.Save] refuses a switch with [ErrMaskingChanged] rather than
+// report everything as resolved and new. A lifecycle is deterministic: the same stored history and
 // report give the same entries in the same order, and no clock is read.
 //
 // An acknowledgement ([SQLStore.Acknowledge]) marks a fingerprint as known,

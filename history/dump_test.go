@@ -26,6 +26,7 @@ import (
 // Markers planted in the inputs that must never reach the history.
 const (
 	secretKey   = "rk_test_SECRETKEY0123456789"
+	signingKey  = "SIGNINGKEY-SECRET-0123456789"
 	rawMarkers  = "RAWDESC|pm_RAWPAYMENT|RAWMETA|4242|alice@example.com|RAWCUSTOMERNAME"
 	keptMetaKey = "app_account_id"
 )
@@ -97,6 +98,9 @@ func fullRun(t *testing.T) *report.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := rep.Sign([]byte(signingKey), "audit-2024"); err != nil {
+		t.Fatal(err)
+	}
 	if len(rep.Findings) < 3 {
 		t.Fatalf("the sample raised %d findings, want 3 or more", len(rep.Findings))
 	}
@@ -144,7 +148,8 @@ func TestStoredRowsHoldOnlyReportData(t *testing.T) {
 		}
 	}
 	text := fmt.Sprint(dump)
-	for _, m := range append(strings.Split(rawMarkers, "|"), secretKey, "SECRETKEY") {
+	markers := append(strings.Split(rawMarkers, "|"), secretKey, "SECRETKEY", signingKey)
+	for _, m := range markers {
 		if strings.Contains(text, m) {
 			t.Errorf("stored rows contain %q", m)
 		}
@@ -167,11 +172,13 @@ func allowedColumn(table, col string) bool {
 	lifecycle := []string{"status", "first_seen", "since", "last_seen",
 		"runs_seen", "streak", "reopened"}
 	allowed := map[string][]string{
-		"schema":     {"id", "version"},
-		"workspaces": {"workspace", "last_run", "last_ok_run", "last_ok_as_of"},
+		"schema": {"id", "version"},
+		"workspaces": {"workspace", "last_run", "last_ok_run", "last_ok_as_of",
+			"last_ok_masked"},
 		"runs": append(append(keys, pulls...), "status", "error",
-			"previous_run", "as_of", "schema_version", "engine",
-			"digest_profile", "digest_billing", "digest_access",
+			"previous_run", "as_of", "schema_version", "engine", "masked",
+			"digest_profile", "digest_policy", "digest_billing", "digest_access",
+			"integrity_digest", "integrity_signature", "integrity_key_id",
 			"coverage_subscriptions", "coverage_grants", "coverage_linked", "total"),
 		"counts":   append(keys, "dimension", "name", "n"),
 		"checks":   append(keys, "name", "ran", "reason"),

@@ -63,17 +63,21 @@ type RunInfo struct {
 
 // Run is a stored run read back: everything the store keeps of its
 // report. The report's policy and notes are not kept, so a Run is not a
-// whole [report.Report].
+// whole [report.Report], and its Integrity cannot be verified against it;
+// it names the report file the run came from.
 type Run struct {
 	RunInfo
-	SchemaVersion int               `json:"schema_version"`
-	Engine        string            `json:"engine"`
-	Billing       report.Pull       `json:"billing"`
-	Access        report.Pull       `json:"access"`
-	Digests       report.Digests    `json:"digests"`
-	Coverage      compare.Coverage  `json:"coverage"`
-	Counts        report.Counts     `json:"counts"`
-	Findings      []compare.Finding `json:"findings"`
+	SchemaVersion int    `json:"schema_version"`
+	Engine        string `json:"engine"`
+	// Masked is true when the report's ids were pseudonyms.
+	Masked    bool              `json:"masked,omitempty"`
+	Billing   report.Pull       `json:"billing"`
+	Access    report.Pull       `json:"access"`
+	Digests   report.Digests    `json:"digests"`
+	Integrity report.Integrity  `json:"integrity,omitzero"`
+	Coverage  compare.Coverage  `json:"coverage"`
+	Counts    report.Counts     `json:"counts"`
+	Findings  []compare.Finding `json:"findings"`
 }
 
 // Ack records that an operator knows about a finding. Acknowledged

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,28 @@ func reversed(fs []compare.Finding) []compare.Finding {
 	out := slices.Clone(fs)
 	slices.Reverse(out)
 	return out
+}
+
+// TestWriteTextQuotesControlCharacters stores nothing: it writes an
+// entry whose account and acknowledgement carry terminal escapes.
+func TestWriteTextQuotesControlCharacters(t *testing.T) {
+	lc := &Lifecycle{Run: 1, AsOf: day0, Entries: []Entry{{
+		Status: New, Kind: compare.PlanMismatch, Account: "acct\x1b[2J",
+		Ack: &Ack{Author: "ops\r", Reason: "ok\x07", Expires: at(1)},
+	}}}
+	var buf bytes.Buffer
+	if err := lc.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.ContainsAny(out, "\x1b\r\x07") {
+		t.Errorf("output holds control characters: %q", out)
+	}
+	for _, want := range []string{`"acct\x1b[2J"`, `"ops\r"`, `"ok\a"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
 }
 
 func TestDaysBetween(t *testing.T) {

@@ -68,15 +68,19 @@ func (s *SQLStore) readRun(ctx context.Context, ws string, id int64) (*Run, erro
 	row := s.db.QueryRowContext(ctx, s.dialect.bind(s.selectFrom(tRuns,
 		runCols[4:], "workspace = ? AND run_id = ?")), ws, id)
 	var asOf string
-	err := row.Scan(&prev, &asOf, &r.SchemaVersion, &r.Engine,
+	var masked int
+	err := row.Scan(&prev, &asOf, &r.SchemaVersion, &r.Engine, &masked,
 		&r.Billing.Source, &bs, &bf, &r.Billing.Records, &r.Billing.Pages,
 		&r.Access.Source, &as, &af, &r.Access.Records, &r.Access.Pages,
-		&r.Digests.Profile, &r.Digests.Billing, &r.Digests.Access,
+		&r.Digests.Profile, &r.Digests.Policy, &r.Digests.Billing,
+		&r.Digests.Access, &r.Integrity.Digest, &r.Integrity.Signature,
+		&r.Integrity.KeyID,
 		&r.Coverage.Subscriptions, &r.Coverage.Grants, &r.Coverage.Linked,
 		&r.RunInfo.Findings)
 	if err != nil {
 		return nil, notFound(err, "no such run")
 	}
+	r.Masked = masked == 1
 	r.Counts.Total = r.RunInfo.Findings
 	if err := parseTimes([]string{asOf, bs, bf, as, af}, &r.AsOf,
 		&r.Billing.Started, &r.Billing.Finished,

@@ -51,12 +51,13 @@ var migrations = []func(s *SQLStore) []string{
 var (
 	runCols = []string{"workspace", "run_id", "status", "error",
 		"previous_run", "as_of",
-		"schema_version", "engine",
+		"schema_version", "engine", "masked",
 		"billing_source", "billing_started", "billing_finished",
 		"billing_records", "billing_pages",
 		"access_source", "access_started", "access_finished",
 		"access_records", "access_pages",
-		"digest_profile", "digest_billing", "digest_access",
+		"digest_profile", "digest_policy", "digest_billing", "digest_access",
+		"integrity_digest", "integrity_signature", "integrity_key_id",
 		"coverage_subscriptions", "coverage_grants", "coverage_linked",
 		"total"}
 	countCols   = []string{"workspace", "run_id", "dimension", "seq", "name", "n"}
@@ -95,6 +96,7 @@ var intCols = map[string]bool{
 	"seq": true, "n": true, "ran": true, "is_open": true, "last_run": true,
 	"runs_seen": true, "streak": true, "reopened": true,
 	"last_ok_run": true, "previous_run": true, "version": true, "id": true,
+	"masked": true, "last_ok_masked": true,
 }
 
 // keyCols are the text columns that take part in a primary key.
@@ -106,7 +108,7 @@ var keyCols = map[string]int{
 func (s *SQLStore) schemaV1() []string {
 	return []string{
 		s.create(tWorkspaces, []string{"workspace", "last_run",
-			"last_ok_run", "last_ok_as_of"}, "workspace"),
+			"last_ok_run", "last_ok_as_of", "last_ok_masked"}, "workspace"),
 		s.create(tRuns, runCols, "workspace", "run_id"),
 		s.create(tCounts, countCols, "workspace", "run_id", "dimension", "seq"),
 		s.create(tChecks, checkCols, "workspace", "run_id", "seq"),

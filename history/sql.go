@@ -125,9 +125,16 @@ func checkWorkspace(ws string) error {
 	return nil
 }
 
-// ErrOutOfOrder is returned by Save for a report judged earlier than the
-// last completed run of its workspace.
-var ErrOutOfOrder = errors.New("history: report is older than the last stored run")
+// Errors of [SQLStore.Save] about a report that does not follow on from
+// the workspace's last completed run.
+var (
+	// ErrOutOfOrder: the report is judged earlier than that run.
+	ErrOutOfOrder = errors.New("history: report is older than the last stored run")
+	// ErrMaskingChanged: one report is masked and the other not, so their
+	// fingerprints cannot be matched. Keep masking on or off for a
+	// workspace's whole history, with the same key.
+	ErrMaskingChanged = errors.New("history: report masking differs from the last stored run")
+)
 
 // Save stores rep as the next run of workspace in one transaction, works
 // out the lifecycle of its findings against the fingerprints remembered
@@ -167,6 +174,10 @@ func (s *SQLStore) saveRun(ctx context.Context, tx *sql.Tx, w *wsRow,
 		return nil, fmt.Errorf("%w: as of %s, last run %d as of %s",
 			ErrOutOfOrder, fmtTime(asOf), w.lastOK, fmtTime(w.lastOKAsOf))
 	}
+	if w.lastOK > 0 && rep.Masked != w.lastOKMasked {
+		return nil, fmt.Errorf("%w: report masked %v, last run %d masked %v",
+			ErrMaskingChanged, rep.Masked, w.lastOK, w.lastOKMasked)
+	}
 	states, err := s.loadStates(ctx, tx, w.workspace)
 	if err != nil {
 		return nil, err
@@ -189,7 +200,7 @@ func (s *SQLStore) saveRun(ctx context.Context, tx *sql.Tx, w *wsRow,
 	if err := s.writeStates(ctx, tx, w.workspace, states); err != nil {
 		return nil, err
 	}
-	return lc, s.finish(ctx, tx, w, RunOK, asOf)
+	return lc, s.finish(ctx, tx, w, rep)
 }
 
 // SaveFailure records a failed check of workspace as its next run, with
@@ -207,7 +218,7 @@ func (s *SQLStore) SaveFailure(ctx context.Context, workspace string,
 		if err := s.insertFailure(ctx, tx, w, &info); err != nil {
 			return err
 		}
-		return s.finish(ctx, tx, w, RunFailed, info.AsOf)
+		return s.finish(ctx, tx, w, nil)
 	})
 	if err != nil {
 		return RunInfo{}, fmt.Errorf("history: save failed run of %q: %w", workspace, err)
@@ -234,6 +245,8 @@ type wsRow struct {
 	run        int64 // the id of the run being stored
 	lastOK     int64 // the last completed run before it; 0 for none
 	lastOKAsOf time.Time
+	// lastOKMasked says whether that run's report was masked.
+	lastOKMasked bool
 }
 
 // inTx claims the next run id of workspace and runs fn in the same
@@ -246,7 +259,8 @@ func (s *SQLStore) inTx(ctx context.Context, workspace string, fn func(*sql.Tx,
 	// transactions inserting the same new key may deadlock.
 	ins, end := s.dialect.insertIgnore(s.table(tWorkspaces), "workspace")
 	if _, err := s.db.ExecContext(ctx, s.dialect.bind(ins+
-		" (workspace, last_run, last_ok_run, last_ok_as_of) VALUES (?, 0, 0, '')"+end),
+		" (workspace, last_run, last_ok_run, last_ok_as_of, last_ok_masked)"+
+		" VALUES (?, 0, 0, '', 0)"+end),
 		workspace); err != nil {
 		return err
 	}
@@ -275,24 +289,28 @@ func (s *SQLStore) claim(ctx context.Context, tx *sql.Tx,
 	}
 	w := &wsRow{workspace: workspace}
 	var asOf string
+	var masked int
 	err := tx.QueryRowContext(ctx, s.dialect.bind(
-		"SELECT last_run, last_ok_run, last_ok_as_of FROM "+t+
-			" WHERE workspace = ?"), workspace).Scan(&w.run, &w.lastOK, &asOf)
+		"SELECT last_run, last_ok_run, last_ok_as_of, last_ok_masked FROM "+t+
+			" WHERE workspace = ?"), workspace).Scan(&w.run, &w.lastOK, &asOf,
+		&masked)
 	if err != nil {
 		return nil, err
 	}
+	w.lastOKMasked = masked == 1
 	w.lastOKAsOf, err = parseTime(asOf)
 	return w, err
 }
 
-// finish records the run in the workspace's row and applies retention.
+// finish records the run in the workspace's row and applies retention;
+// rep is the report of a completed run, nil for a failed one.
 func (s *SQLStore) finish(ctx context.Context, tx *sql.Tx, w *wsRow,
-	st RunStatus, asOf time.Time) error {
-	if st == RunOK {
+	rep *report.Report) error {
+	if rep != nil {
 		if _, err := tx.ExecContext(ctx, s.dialect.bind(
-			"UPDATE "+s.table(tWorkspaces)+
-				" SET last_ok_run = ?, last_ok_as_of = ? WHERE workspace = ?"),
-			w.run, fmtTime(asOf), w.workspace); err != nil {
+			"UPDATE "+s.table(tWorkspaces)+" SET last_ok_run = ?,"+
+				" last_ok_as_of = ?, last_ok_masked = ? WHERE workspace = ?"),
+			w.run, fmtTime(rep.AsOf), b2i(rep.Masked), w.workspace); err != nil {
 			return err
 		}
 	}

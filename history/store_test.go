@@ -181,6 +181,9 @@ func TestRunRoundTrip(t *testing.T) {
 		rep.Coverage.Incomplete = []compare.Incomplete{
 			{Side: "billing", ID: "sub_x", Reason: "items cut"}}
 		rep.Coverage.OutOfScope = []string{"refunds", "invoices"}
+		if err := rep.Sign([]byte("a signing key of 32 bytes, test!"), "k1"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := st.Save(ctx, "ws", rep); err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +195,8 @@ func TestRunRoundTrip(t *testing.T) {
 			RunInfo:       RunInfo{Workspace: "ws", ID: 1, Status: RunOK, AsOf: rep.AsOf, Findings: 2},
 			SchemaVersion: rep.SchemaVersion, Engine: rep.Engine,
 			Billing: rep.Billing, Access: rep.Access, Digests: rep.Digests,
-			Coverage: rep.Coverage, Counts: rep.Counts, Findings: rep.Findings,
+			Integrity: rep.Integrity,
+			Coverage:  rep.Coverage, Counts: rep.Counts, Findings: rep.Findings,
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("run read back (-want +got):\n%s", diff)
@@ -395,6 +399,8 @@ func TestSaveRejects(t *testing.T) {
 	ctx := context.Background()
 	noFP := finding("", compare.PlanMismatch, "acct_z")
 	long := strings.Repeat("w", 201)
+	masked := runReport("ws", 2, nil)
+	masked.Masked = true
 	if _, err := st.Save(ctx, "ws", runReport("ws", 1, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -410,6 +416,7 @@ func TestSaveRejects(t *testing.T) {
 		{"no fingerprint", "ws", runReport("ws", 2, []compare.Finding{noFP}),
 			`finding 0 (plan_mismatch, account "acct_z"): no fingerprint`},
 		{"older than the last run", "ws", runReport("ws", 0, nil), "older than the last stored run"},
+		{"masking changed", "ws", masked, "masking differs"},
 	} {
 		_, err := st.Save(ctx, c.ws, c.rep)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

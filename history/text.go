@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // statusOrder is the order statuses are counted in.
@@ -13,7 +16,8 @@ var statusOrder = []Status{New, Persisting, Reopened, Resolved, Unchecked}
 
 // WriteText writes l for a terminal: a summary line, then one line per
 // entry in l's order, with the acknowledgement under it when there is
-// one. It writes the same bytes for the same lifecycle.
+// one. Text holding control or invalid characters is written quoted. It
+// writes the same bytes for the same lifecycle.
 func (l *Lifecycle) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
@@ -38,7 +42,7 @@ func writeEntry(p func(string, ...any), e *Entry) {
 	if acct == "" {
 		acct = "(no account)"
 	}
-	p("  %-10s %-24s %s", e.Status, e.Kind, acct)
+	p("  %-10s %-24s %s", e.Status, printable(string(e.Kind)), printable(acct))
 	switch e.Status {
 	case Persisting, Unchecked:
 		p(" since %s (%s, %s)", day(e.Since), plural(e.DaysOpen, "day"),
@@ -54,8 +58,20 @@ func writeEntry(p func(string, ...any), e *Entry) {
 	}
 	p("\n")
 	if a := e.Ack; a != nil {
-		p("    acknowledged by %s until %s: %s\n", a.Author, stamp(a.Expires), a.Reason)
+		p("    acknowledged by %s until %s: %s\n", printable(a.Author),
+			stamp(a.Expires), printable(a.Reason))
 	}
+}
+
+// printable returns s as is when every rune of it prints, and quoted with
+// escapes otherwise, so that stored text cannot drive a terminal.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -75,12 +75,14 @@ func (s *SQLStore) writeRun(ctx context.Context, tx *sql.Tx, w *wsRow,
 	cov := &r.Coverage
 	err := s.insertRows(ctx, tx, tRuns, runCols, "", 1, func(_ int, a []any) []any {
 		return append(a, ws, id, string(RunOK), "", w.lastOK, fmtTime(r.AsOf),
-			r.SchemaVersion, r.Engine,
+			r.SchemaVersion, r.Engine, b2i(r.Masked),
 			r.Billing.Source, fmtTime(r.Billing.Started), fmtTime(r.Billing.Finished),
 			r.Billing.Records, r.Billing.Pages,
 			r.Access.Source, fmtTime(r.Access.Started), fmtTime(r.Access.Finished),
 			r.Access.Records, r.Access.Pages,
-			r.Digests.Profile, r.Digests.Billing, r.Digests.Access,
+			r.Digests.Profile, r.Digests.Policy, r.Digests.Billing,
+			r.Digests.Access, r.Integrity.Digest, r.Integrity.Signature,
+			r.Integrity.KeyID,
 			cov.Subscriptions, cov.Grants, cov.Linked, r.Counts.Total)
 	})
 	if err != nil {
@@ -98,9 +100,17 @@ func (s *SQLStore) writeRun(ctx context.Context, tx *sql.Tx, w *wsRow,
 func (s *SQLStore) insertFailure(ctx context.Context, tx *sql.Tx, w *wsRow,
 	info *RunInfo) error {
 	return s.insertRows(ctx, tx, tRuns, runCols, "", 1, func(_ int, a []any) []any {
-		return append(a, w.workspace, w.run, string(RunFailed), info.Error,
-			w.lastOK, fmtTime(info.AsOf), 0, "", "", "", "", 0, 0, "", "", "",
-			0, 0, "", "", "", 0, 0, 0, 0)
+		a = append(a, w.workspace, w.run, string(RunFailed), info.Error,
+			w.lastOK, fmtTime(info.AsOf))
+		// A failed run has no report: every other column is zero.
+		for _, c := range runCols[6:] {
+			if intCols[c] {
+				a = append(a, 0)
+			} else {
+				a = append(a, "")
+			}
+		}
+		return a
 	})
 }
 
