@@ -36,7 +36,8 @@ type MonitorOptions struct {
 	// Sleep waits d or until ctx is done, whichever comes first, and
 	// returns ctx.Err() in the second case; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Rand draws the jitter; nil means math/rand/v2's global source.
+	// Rand draws the jitter, from the goroutine running Monitor only;
+	// nil means math/rand/v2's global source.
 	Rand *rand.Rand
 }
 
@@ -72,8 +73,13 @@ type MonitorRun struct {
 // Monitor returns only when ctx is done, with ctx.Err(), once the run in
 // progress (which ctx also stops) has ended; a run that ctx cut short
 // before it was stored is not recorded, neither as completed nor as
-// failed. It returns at once with an error for a job
-// without a workspace, a nil store or negative options.
+// failed. It returns at once with an error for a job without a
+// workspace, a nil store or negative options.
+//
+// Each run is judged at the job's AsOf; leave it zero so that each is
+// judged when it runs. Several monitors, in one process or many, may
+// share a store and even a workspace: the store stores their runs one
+// after the other.
 func Monitor(ctx context.Context, job Job, store history.Store,
 	opts *MonitorOptions) error {
 	m, err := newMonitor(job, store, opts)
