@@ -113,7 +113,7 @@ func proGrant(acct, sub string) source.Grant {
 	return source.Grant{AccountID: acct, SubscriptionID: sub, Plan: "pro", Active: true}
 }
 
-var proProfile = &compare.Profile{PriceIDs: map[string]string{"price_pro": "pro"}}
+var proPlans = &compare.Profile{PriceIDs: map[string]string{"price_pro": "pro"}}
 
 func TestCheckRejectsUnusableJobs(t *testing.T) {
 	mb, ma := source.NewMemoryBilling(), source.NewMemoryAccess()
@@ -155,7 +155,7 @@ func TestCheckReadsMissingByID(t *testing.T) {
 		Billing:   listless{source.NewMemoryBilling(proSub("sub_clock", "cus_1"))},
 		Access: source.NewMemoryAccess(proGrant("a1", "sub_clock"),
 			proGrant("a2", "sub_gone")),
-		Profile: proProfile,
+		Profile: proPlans,
 		AsOf:    asOf,
 	})
 	if err != nil {
@@ -261,7 +261,7 @@ func TestCheckStampsPulls(t *testing.T) {
 		Billing: paged{source.NewMemoryBilling(proSub("s1", "c1"),
 			proSub("s2", "c2"), proSub("s3", "c3"))},
 		Access:  source.NewMemoryAccess(proGrant("a1", "s1")),
-		Profile: proProfile,
+		Profile: proPlans,
 		Options: &driftexact.Options{Clock: tick()},
 	})
 	if err != nil {
@@ -301,7 +301,7 @@ func TestCheckKeepsUnreadableRecordsAsIncomplete(t *testing.T) {
 	rep, err := driftexact.Check(context.Background(), driftexact.Job{
 		Workspace: "ws",
 		Billing:   source.NewMemoryBilling(proSub("s1", "c1"), proSub("s3", "c3")),
-		Access:    badRows{}, Profile: proProfile, AsOf: asOf,
+		Access:    badRows{}, Profile: proPlans, AsOf: asOf,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -419,7 +419,7 @@ func TestCheckIsDeterministic(t *testing.T) {
 		r.Shuffle(len(grants), func(i, j int) { grants[i], grants[j] = grants[j], grants[i] })
 		rep, err := driftexact.Check(context.Background(), driftexact.Job{
 			Workspace: "ws", Billing: source.NewMemoryBilling(subs...),
-			Access: source.NewMemoryAccess(grants...), Profile: proProfile,
+			Access: source.NewMemoryAccess(grants...), Profile: proPlans,
 			Options: &driftexact.Options{Clock: clock},
 		})
 		if err != nil {
@@ -447,7 +447,7 @@ func TestCheckConcurrentJobs(t *testing.T) {
 		Workspace: "ws",
 		Billing:   listless{source.NewMemoryBilling(proSub("s1", "c1"))},
 		Access:    source.NewMemoryAccess(proGrant("a1", "s1"), proGrant("a2", "")),
-		Profile:   proProfile, AsOf: asOf,
+		Profile:   proPlans, AsOf: asOf,
 		Options: &driftexact.Options{Clock: func() time.Time { return asOf }},
 	}
 	var wg sync.WaitGroup

@@ -87,7 +87,7 @@ func TestDebugLogHoldsNoSecret(t *testing.T) {
 	logger, buf := debugLogger()
 	rep, err := driftexact.Check(context.Background(), driftexact.Job{
 		Workspace: "ws", Billing: billing, Access: openSQLite(t),
-		Profile: proProfile, AsOf: asOf,
+		Profile: proPlans, AsOf: asOf,
 		Options: &driftexact.Options{Logger: logger},
 	})
 	if err != nil {

@@ -80,7 +80,7 @@ func TestBinaryExitCodes(t *testing.T) {
 
 	clean := newFixture(t, stripeSubs()...)
 	if r := clean.exec(bin, "-config", clean.writeConfig()); r.code != 0 ||
-		!strings.Contains(r.stdout, "No drift found") || r.stderr != "" {
+		!strings.Contains(r.stdout, "no drift found") || r.stderr != "" {
 		t.Errorf("clean: exit %d, stderr %q, stdout:\n%s", r.code, r.stderr, r.stdout)
 	}
 

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/driftexact/driftexact/compare"
+	"github.com/driftexact/driftexact/report"
 	"github.com/driftexact/driftexact/sqlsrc"
 )
 
@@ -69,6 +70,8 @@ type CSVConfig struct {
 
 // Output is one rendering of the report.
 type Output struct {
+	// Format is one of report.Formats: text, json, csv, markdown, html
+	// or junit.
 	Format string `json:"format"`
 	// Path is a file, written whole or not at all, or "-" for stdout.
 	Path string `json:"path"`
@@ -236,7 +239,7 @@ func (s *settings) checkOutputs(func(string) (string, bool)) error {
 	seen := map[string]int{}
 	for i, o := range s.cfg.Outputs {
 		field := fmt.Sprintf("outputs[%d]", i)
-		if _, ok := formats[o.Format]; !ok {
+		if !slices.Contains(report.Formats, report.Format(o.Format)) {
 			return fmt.Errorf("%s.format: %q is not one of %s", field, o.Format, formatNames())
 		}
 		if o.Path == "" {

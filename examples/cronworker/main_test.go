@@ -199,8 +199,8 @@ func TestCleanDataExitsZero(t *testing.T) {
 	if r.code != exitClean || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q; want 0 and nothing", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, `DriftExact report for workspace "acme-test"`) ||
-		!strings.Contains(r.stdout, "No drift found") {
+	if !strings.Contains(r.stdout, "DriftExact report: no drift found") ||
+		!strings.Contains(r.stdout, "acme-test") {
 		t.Errorf("stdout is not a clean text report:\n%s", r.stdout)
 	}
 	rep := f.readReport()

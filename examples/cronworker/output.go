@@ -5,24 +5,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/driftexact/driftexact/report"
 )
 
-// formats are the report formats the worker writes.
-var formats = map[string]func(io.Writer, *report.Report) error{
-	"text": report.WriteText,
-	"json": report.WriteJSON,
-}
-
+// formatNames lists the formats an output may name.
 func formatNames() string {
-	names := make([]string, 0, len(formats))
-	for n := range formats {
-		names = append(names, n)
+	names := make([]string, len(report.Formats))
+	for i, f := range report.Formats {
+		names[i] = string(f)
 	}
-	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 
@@ -39,16 +32,16 @@ func writeOutputs(outs []Output, rep *report.Report, stdout io.Writer) error {
 // writeOutput renders one output. A file is written to a temporary name
 // beside it and renamed into place, so a reader never sees half a report.
 func writeOutput(o Output, rep *report.Report, stdout io.Writer) error {
-	write := formats[o.Format]
+	format := report.Format(o.Format)
 	if o.Path == "-" {
-		return write(stdout, rep)
+		return report.Write(stdout, rep, format)
 	}
 	f, err := os.CreateTemp(filepath.Dir(o.Path), "."+filepath.Base(o.Path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	if err := write(f, rep); err != nil {
+	if err := report.Write(f, rep, format); err != nil {
 		f.Close()
 		return err
 	}

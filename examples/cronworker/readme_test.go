@@ -64,7 +64,8 @@ func TestREADMEConfig(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr %q, stdout:\n%s",
 					r.code, tc.wantCode, r.stderr, r.stdout)
 			}
-			if !strings.Contains(r.stdout, `workspace "acme-prod"`) {
+			if !strings.Contains(r.stdout, "DriftExact report") ||
+				!strings.Contains(r.stdout, "acme-prod") {
 				t.Errorf("no text report on stdout:\n%s", r.stdout)
 			}
 			rep := f.readReport()
