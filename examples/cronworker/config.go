@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type Config struct {
 	Access    *AccessConfig   `json:"access"`
 	Profile   compare.Profile `json:"profile"`
 	Outputs   []Output        `json:"outputs"`
+	History   *HistoryConfig  `json:"history,omitempty"`
 }
 
 // StripeConfig says how to read Stripe.
@@ -68,6 +70,25 @@ type CSVConfig struct {
 	Columns sqlsrc.Columns `json:"columns"`
 }
 
+// HistoryConfig stores every run in a history database, so that each
+// invocation says what is new, persisting, resolved or reopened.
+type HistoryConfig struct {
+	// Driver is sqlite, postgres or mysql.
+	Driver string `json:"driver"`
+	// DSNEnv names the environment variable holding the DSN.
+	DSNEnv string `json:"dsn_env"`
+	// Prefix starts the names of the store's tables; empty means the
+	// store's default.
+	Prefix string `json:"prefix,omitempty"`
+	// KeepRuns and KeepFor bound what is kept per workspace; zero keeps
+	// everything.
+	KeepRuns int              `json:"keep_runs,omitempty"`
+	KeepFor  compare.Duration `json:"keep_for,omitempty"`
+	// Lifecycle is where the run's lifecycle is written as text: a file,
+	// "-" for stdout, or empty for nowhere.
+	Lifecycle string `json:"lifecycle,omitempty"`
+}
+
 // Output is one rendering of the report.
 type Output struct {
 	// Format is one of report.Formats: text, json, csv, markdown, html
@@ -91,6 +112,7 @@ type settings struct {
 	asOf time.Time
 	key  string // never logged or printed
 	dsn  string // never logged or printed
+	hdsn string // the history DSN; never logged or printed
 }
 
 // loadConfig reads, decodes and validates the file at path and resolves
@@ -108,6 +130,7 @@ func loadConfig(path string, getenv func(string) (string, bool)) (*settings, err
 	s := &settings{cfg: cfg}
 	for _, check := range []func(getenv func(string) (string, bool)) error{
 		s.checkTop, s.checkStripe, s.checkAccess, s.checkProfile, s.checkOutputs,
+		s.checkHistory,
 	} {
 		if err := check(getenv); err != nil {
 			return nil, err
@@ -184,17 +207,9 @@ func (s *settings) checkAccess(getenv func(string) (string, bool)) error {
 		return checkCSV(a.CSV)
 	}
 	q := a.SQL
-	if _, ok := drivers[q.Driver]; !ok {
-		return fmt.Errorf("access.sql.driver: %q is not one of %s", q.Driver, driverNames())
-	}
-	dsn, err := secretFrom(getenv, "access.sql.dsn_env", q.DSNEnv)
+	dsn, err := dsnFrom(getenv, "access.sql", q.Driver, q.DSNEnv)
 	if err != nil {
 		return err
-	}
-	if err := parseDSN(q.Driver, dsn); err != nil {
-		// The parser's message may quote the DSN, password and all.
-		return fmt.Errorf("access.sql.dsn_env: the DSN in %q is not valid for %s",
-			q.DSNEnv, q.Driver)
 	}
 	s.dsn = dsn
 	if strings.TrimSpace(q.Query) == "" {
@@ -249,11 +264,8 @@ func (s *settings) checkOutputs(func(string) (string, bool)) error {
 			return fmt.Errorf("%s.path: %q is already written by outputs[%d]", field, o.Path, j)
 		}
 		seen[o.Path] = i
-		if o.Path == "-" {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Dir(o.Path)); err != nil || !fi.IsDir() {
-			return fmt.Errorf("%s.path: directory %q does not exist", field, filepath.Dir(o.Path))
+		if err := checkDir(field+".path", o.Path); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -269,6 +281,67 @@ func parseDSN(driver, dsn string) error {
 	case "mysql":
 		_, err := mysql.ParseDSN(dsn)
 		return err
+	}
+	return nil
+}
+
+// dsnFrom checks a driver name and reads and checks the DSN from the
+// environment variable that section.dsn_env names.
+func dsnFrom(getenv func(string) (string, bool), section, driver, env string) (string, error) {
+	if _, ok := drivers[driver]; !ok {
+		return "", fmt.Errorf("%s.driver: %q is not one of %s", section, driver, driverNames())
+	}
+	dsn, err := secretFrom(getenv, section+".dsn_env", env)
+	if err != nil {
+		return "", err
+	}
+	if err := parseDSN(driver, dsn); err != nil {
+		// The parser's message may quote the DSN, password and all.
+		return "", fmt.Errorf("%s.dsn_env: the DSN in %q is not valid for %s",
+			section, env, driver)
+	}
+	return dsn, nil
+}
+
+// prefixPattern is what the history store accepts as a table prefix.
+var prefixPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+func (s *settings) checkHistory(getenv func(string) (string, bool)) error {
+	h := s.cfg.History
+	if h == nil {
+		return nil
+	}
+	dsn, err := dsnFrom(getenv, "history", h.Driver, h.DSNEnv)
+	if err != nil {
+		return err
+	}
+	s.hdsn = dsn
+	switch {
+	case h.Prefix != "" && !prefixPattern.MatchString(h.Prefix):
+		return fmt.Errorf("history.prefix: %q must match %s", h.Prefix, prefixPattern)
+	case h.KeepRuns < 0:
+		return fmt.Errorf("history.keep_runs: %d is negative", h.KeepRuns)
+	case h.KeepFor < 0:
+		return errors.New("history.keep_for: must not be negative")
+	case h.Lifecycle == "":
+		return nil
+	}
+	for i, o := range s.cfg.Outputs {
+		if o.Path == h.Lifecycle {
+			return fmt.Errorf("history.lifecycle: %q is already written by outputs[%d]",
+				h.Lifecycle, i)
+		}
+	}
+	return checkDir("history.lifecycle", h.Lifecycle)
+}
+
+// checkDir checks that the directory a path names exists; "-" is stdout.
+func checkDir(field, path string) error {
+	if path == "-" {
+		return nil
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s: directory %q does not exist", field, filepath.Dir(path))
 	}
 	return nil
 }

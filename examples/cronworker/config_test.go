@@ -88,6 +88,30 @@ func TestBadConfigExitsTwo(t *testing.T) {
 			f.config["outputs"].([]any)[1].(map[string]any)["path"] =
 				filepath.Join(f.dir, "nowhere", "r.json")
 		}, "outputs[1].path: directory"},
+		{"unknown history driver", func(f *fixture) {
+			f.withHistory()
+			f.set("history.driver", "sqlite3")
+		}, `history.driver: "sqlite3" is not one of`},
+		{"history DSN variable not set", func(f *fixture) {
+			f.withHistory()
+			delete(f.env, "HISTORY_DSN")
+		}, `history.dsn_env: environment variable "HISTORY_DSN" is not set`},
+		{"bad history prefix", func(f *fixture) {
+			f.withHistory()
+			f.set("history.prefix", "Drift-")
+		}, `history.prefix: "Drift-" must match`},
+		{"negative keep_runs", func(f *fixture) {
+			f.withHistory()
+			f.set("history.keep_runs", -1)
+		}, "history.keep_runs: -1 is negative"},
+		{"malformed keep_for", func(f *fixture) {
+			f.withHistory()
+			f.set("history.keep_for", "90 days")
+		}, "history.keep_for: time: unknown unit"},
+		{"lifecycle on an output's path", func(f *fixture) {
+			f.withHistory()
+			f.set("history.lifecycle", "-")
+		}, `history.lifecycle: "-" is already written by outputs[0]`},
 		{"one path twice", func(f *fixture) {
 			f.config["outputs"].([]any)[1].(map[string]any)["path"] = "-"
 		}, `outputs[1].path: "-" is already written by outputs[0]`},

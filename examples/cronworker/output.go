@@ -29,24 +29,31 @@ func writeOutputs(outs []Output, rep *report.Report, stdout io.Writer) error {
 	return nil
 }
 
-// writeOutput renders one output. A file is written to a temporary name
-// beside it and renamed into place, so a reader never sees half a report.
+// writeOutput renders one output.
 func writeOutput(o Output, rep *report.Report, stdout io.Writer) error {
-	format := report.Format(o.Format)
-	if o.Path == "-" {
-		return report.Write(stdout, rep, format)
+	return writeTo(o.Path, stdout, func(w io.Writer) error {
+		return report.Write(w, rep, report.Format(o.Format))
+	})
+}
+
+// writeTo calls render on stdout for the path "-", and otherwise on a
+// temporary file beside path that is then renamed into place, so a reader
+// never sees half a file.
+func writeTo(path string, stdout io.Writer, render func(io.Writer) error) error {
+	if path == "-" {
+		return render(stdout)
 	}
-	f, err := os.CreateTemp(filepath.Dir(o.Path), "."+filepath.Base(o.Path)+".*")
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	if err := report.Write(f, rep, format); err != nil {
+	if err := render(f); err != nil {
 		f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), o.Path)
+	return os.Rename(f.Name(), path)
 }

@@ -72,6 +72,11 @@ func check(ctx context.Context, e env) (int, error) {
 		return exitError, err
 	}
 	defer closeAll()
+	hist, closeHist, err := s.openHistory(ctx)
+	if err != nil {
+		return exitError, err
+	}
+	defer closeHist()
 	job.Options = &driftexact.Options{Logger: logger(*verbose, e.stderr)}
 	if e.terminal {
 		p := newProgress(e.stderr)
@@ -80,9 +85,12 @@ func check(ctx context.Context, e env) (int, error) {
 	}
 	rep, err := driftexact.Check(ctx, job)
 	if err != nil {
-		return exitError, err
+		return exitError, hist.failed(ctx, err)
 	}
 	if err := writeOutputs(s.cfg.Outputs, rep, e.stdout); err != nil {
+		return exitError, err
+	}
+	if err := hist.save(ctx, rep, e.stdout); err != nil {
 		return exitError, err
 	}
 	return verdict(rep)

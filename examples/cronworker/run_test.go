@@ -28,6 +28,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 
 func TestVerboseLogHoldsNoSecret(t *testing.T) {
 	f := newFixture(t, stripeSubs()...)
+	f.withHistory() // a second DSN with a password
 	r := f.run(false, "-v", "-config", f.writeConfig())
 	if r.code != exitClean {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
