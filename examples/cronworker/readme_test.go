@@ -33,9 +33,10 @@ func readmeConfig(t *testing.T) map[string]any {
 }
 
 // TestREADMEConfig runs the built worker on the README's configuration, as
-// a new user would, with three local substitutions: Stripe is the fake, the
-// access database is an SQLite file holding the table the README's query
-// reads, and the JSON report goes to a temporary directory.
+// a new user would, with local substitutions: Stripe is the fake, the
+// access and history databases are SQLite files (the access one holding
+// the table the README's query reads), and files go to a temporary
+// directory.
 func TestREADMEConfig(t *testing.T) {
 	bin := binary(t)
 	for _, tc := range []struct {
@@ -53,11 +54,14 @@ func TestREADMEConfig(t *testing.T) {
 			setUpREADMETable(t, f, tc.drift)
 			f.set("stripe.base_url", f.fake.URL)
 			f.set("access.sql.driver", "sqlite")
+			f.set("history.driver", "sqlite")
 			out := filepath.Join(f.dir, "report.json")
 			f.config["outputs"].([]any)[1].(map[string]any)["path"] = out
+			f.set("history.lifecycle", filepath.Join(f.dir, "lifecycle.txt"))
 			f.env = map[string]string{
 				"STRIPE_RESTRICTED_KEY": testKey,
 				"ACCESS_DSN":            f.env["ACCESS_DSN"],
+				"HISTORY_DSN":           "file:" + filepath.Join(f.dir, "history.db"),
 			}
 			r := f.exec(bin, "-config", f.writeConfig())
 			if r.code != tc.wantCode {
@@ -72,6 +76,9 @@ func TestREADMEConfig(t *testing.T) {
 			if rep.Billing.Records != 2 || rep.Access.Records != 3 {
 				t.Errorf("records %d and %d, want 2 and 3",
 					rep.Billing.Records, rep.Access.Records)
+			}
+			if lc := f.lifecycle(); !strings.Contains(lc, "LIFECYCLE run 1") {
+				t.Errorf("no lifecycle of the first run:\n%s", lc)
 			}
 			if tc.drift && (rep.Counts.Total != 1 ||
 				rep.Findings[0].Kind != "seat_mismatch") {
