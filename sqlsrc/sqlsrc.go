@@ -152,19 +152,38 @@ func (s *Source) LastPull() source.Stats {
 // [Options.FailOnBadRow]); any other error is fatal and ends the sequence.
 func (s *Source) Grants(ctx context.Context) iter.Seq2[source.Grant, error] {
 	return func(yield func(source.Grant, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
 		p, err := s.start(ctx)
 		if err != nil {
+			cancel()
 			yield(source.Grant{}, err)
 			return
 		}
-		defer p.close()
+		complete := false
+		defer func() {
+			// A pull left early is cancelled before its rows are closed:
+			// closing them would otherwise read the rest of the result.
+			if !complete {
+				cancel()
+			}
+			p.close()
+			cancel()
+		}()
 		sc, err := newScanner(p.rows, s)
 		if err != nil {
 			yield(source.Grant{}, err)
 			return
 		}
-		n := 0
+		n, done := 0, ctx.Done()
 		for p.rows.Next() {
+			// database/sql notices cancellation in the background; a fast
+			// driver could hand on many rows before it does.
+			select {
+			case <-done:
+				yield(source.Grant{}, fmt.Errorf("sqlsrc: after row %d: %w", n, ctx.Err()))
+				return
+			default:
+			}
 			n++
 			g, bad, err := sc.scan(n)
 			switch {
@@ -186,6 +205,13 @@ func (s *Source) Grants(ctx context.Context) iter.Seq2[source.Grant, error] {
 			yield(source.Grant{}, fmt.Errorf("sqlsrc: reading row %d: %w", n+1, err))
 			return
 		}
+		// Some drivers end an interrupted result as if it were complete;
+		// a pull whose context ended is never reported as whole.
+		if err := ctx.Err(); err != nil {
+			yield(source.Grant{}, fmt.Errorf("sqlsrc: after row %d: %w", n, err))
+			return
+		}
+		complete = true
 		s.mu.Lock()
 		s.last = source.Stats{Records: n}
 		s.mu.Unlock()
