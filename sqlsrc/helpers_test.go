@@ -54,8 +54,17 @@ func openSQLite(t testing.TB) *engine {
 }
 
 // openPostgres connects to the server named by DRIFTEXACT_TEST_POSTGRES_DSN,
-// with runtime parameters params, or skips the test.
+// with runtime parameters params, or skips the test. The connection is
+// closed when the test ends.
 func openPostgres(t testing.TB, params map[string]string) *engine {
+	t.Helper()
+	db := connectPostgres(t, params)
+	t.Cleanup(func() { db.Close() })
+	return &engine{name: "postgres", db: db, ph: dollar}
+}
+
+// connectPostgres is openPostgres for a caller that closes db itself.
+func connectPostgres(t testing.TB, params map[string]string) *sql.DB {
 	t.Helper()
 	dsn := os.Getenv(postgresVar)
 	if dsn == "" {
@@ -70,11 +79,11 @@ func openPostgres(t testing.TB, params map[string]string) *engine {
 		cfg.RuntimeParams[k] = v
 	}
 	db := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { db.Close() })
 	if err := db.Ping(); err != nil {
+		db.Close()
 		t.Fatalf("%s is set but the server does not answer: %v", postgresVar, err)
 	}
-	return &engine{name: "postgres", db: db, ph: dollar}
+	return db
 }
 
 // openMySQL connects to the server named by DRIFTEXACT_TEST_MYSQL_DSN, after
