@@ -185,8 +185,9 @@ func TestBadRowsNameLineAndColumn(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
-	if msg := errs[0].Error(); msg != `record "a2": field "seats": line 3: "many" is not a whole number` {
-		t.Errorf("message: %s", msg)
+	const msg = `record "a2": field "seats": line 3: "many" is not a whole number`
+	if errs[0].Error() != msg {
+		t.Errorf("message: %s, want %s", errs[0], msg)
 	}
 }
 
@@ -274,7 +275,8 @@ func TestOpenAccess(t *testing.T) {
 	if _, errs := grants(a); len(errs) != 1 || !strings.Contains(errs[0].Error(), "header") {
 		t.Errorf("pull after the header changed: %v", errs)
 	}
-	if _, err := csvsrc.OpenAccess(filepath.Join(t.TempDir(), "missing.csv"), nil); !errors.Is(err, os.ErrNotExist) {
+	_, err = csvsrc.OpenAccess(filepath.Join(t.TempDir(), "missing.csv"), nil)
+	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }

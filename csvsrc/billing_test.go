@@ -80,7 +80,8 @@ func TestStripeDashboardExport(t *testing.T) {
 }
 
 func TestSnakeCaseExport(t *testing.T) {
-	const file = "id,customer_id,status,price_id,quantity,current_period_end,cancel_at,cancel_at_period_end\n" +
+	const file = "id,customer_id,status,price_id,quantity," +
+		"current_period_end,cancel_at,cancel_at_period_end\n" +
 		"sub_1,cus_1,Active,price_1,2,1719792000,2024-07-01,TRUE\n"
 	b, err := csvsrc.NewBilling(strings.NewReader(file), nil)
 	if err != nil {

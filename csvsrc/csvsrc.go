@@ -33,8 +33,10 @@ type LineError struct {
 	Err  error
 }
 
+// Error returns "line N: " and the message of Err.
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
+// Unwrap returns Err.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // input is where a source's CSV comes from: a path, opened anew for each

@@ -24,7 +24,9 @@ alan@example.com,cus_3,pro,two,active,
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%+v\n", access.Columns())
+	c := access.Columns()
+	fmt.Printf("account %q, customer %q, plan %q\n", c.AccountID, c.CustomerID, c.Plan)
+	fmt.Printf("seats %q, access %q, expires %q\n", c.Seats, c.Access, c.Expires)
 	for g, err := range access.Grants(context.Background()) {
 		var bad *source.RecordError
 		if errors.As(err, &bad) {
@@ -37,7 +39,8 @@ alan@example.com,cus_3,pro,two,active,
 		fmt.Println(g.AccountID, g.Plan, g.Active, g.Expires.Format("2006-01-02 15:04"))
 	}
 	// Output:
-	// {AccountID:Email CustomerID:Stripe Customer ID SubscriptionID: Plan:Plan Seats:Seats Access:Status Expires:Expires At}
+	// account "Email", customer "Stripe Customer ID", plan "Plan"
+	// seats "Seats", access "Status", expires "Expires At"
 	// ada@example.com team true 2024-07-01 00:00
 	// grace@example.com pro false 2024-06-01 12:00
 	// bad row: record "alan@example.com": field "Seats": line 4: "two" is not a whole number

@@ -61,8 +61,9 @@
 //
 // A pull cannot change the database, by three locks of its own: the query
 // must be a single SELECT or WITH … SELECT naming no write (no INSERT,
-// UPDATE, DELETE, MERGE, INTO, FOR UPDATE and so on) under the quoting rules
-// of every engine family, which [New] checks; the statement is prepared
+// UPDATE, DELETE, MERGE, INTO, FOR UPDATE and so on; a column named like
+// one must be quoted) under the quoting rules of every engine family, which
+// [New] checks; the statement is prepared
 // before it runs, so PostgreSQL and MySQL refuse a second statement
 // smuggled past the check; and it runs in a read-only transaction, which
 // the server enforces, that is always rolled back. SQLite has no

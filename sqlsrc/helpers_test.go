@@ -192,6 +192,8 @@ func collect(t testing.TB, src source.Access) ([]source.Grant, []error) {
 }
 
 func byAccount(gs []source.Grant) []source.Grant {
-	slices.SortFunc(gs, func(a, b source.Grant) int { return strings.Compare(a.AccountID, b.AccountID) })
+	slices.SortFunc(gs, func(a, b source.Grant) int {
+		return strings.Compare(a.AccountID, b.AccountID)
+	})
 	return gs
 }

@@ -116,7 +116,9 @@ func findColumn(names []string, want, option string) (int, error) {
 			continue
 		}
 		if at >= 0 {
-			return 0, fmt.Errorf("sqlsrc: columns.%s: the query returns two columns named %q; alias one", option, want)
+			return 0, fmt.Errorf(
+				"sqlsrc: columns.%s: the query returns two columns named %q; alias one",
+				option, want)
 		}
 		at = i
 	}

@@ -94,7 +94,7 @@ func TestBeginFails(t *testing.T) {
 	defer db.Close()
 	refused := errors.New("read-only transactions are not supported")
 	mock.ExpectBegin().WillReturnError(refused)
-	src := newSource(t, db, mockQuery, &sqlsrc.Options{Columns: sqlsrc.Columns{AccountID: "account_id"}})
+	src := newSource(t, db, mockQuery, idOnly)
 	n, fatal, _ := pullAll(src)
 	if n != 0 || !errors.Is(fatal, refused) {
 		t.Fatalf("read %d then %v; want nothing and the refusal", n, fatal)

@@ -100,7 +100,8 @@ func New(db *sql.DB, query string, opts *Options) (*Source, error) {
 		return nil, err
 	}
 	if opts.Workspace != nil && !hasPlaceholder(query) {
-		return nil, errors.New("sqlsrc: a workspace is set but the query has no placeholder to bind it to")
+		return nil, errors.New(
+			"sqlsrc: a workspace is set but the query has no placeholder to bind it to")
 	}
 	s := &Source{
 		db: db, query: query, cols: opts.Columns,
