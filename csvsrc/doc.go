@@ -78,6 +78,11 @@
 // not the whole line, so a consumer that keeps records keeps no more than
 // it needs.
 //
+// # Read-only
+//
+// Files are opened for reading only, and a caller's reader is only read
+// (and, to pull again, rewound); nothing is ever written.
+//
 // # Concurrency
 //
 // A source opened from a path is safe for concurrent use: each pull opens

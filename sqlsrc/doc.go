@@ -93,8 +93,9 @@
 // time, whatever the size of the result. Cancelling the context given to
 // [Source.Grants] stops the query on the server (database/sql closes the
 // rows and the driver cancels the statement) and ends the sequence with the
-// context's error. Breaking out of the range statement closes the rows and
-// rolls the transaction back before the loop exits.
+// context's error. Breaking out of the range statement cancels the query
+// too, before the loop exits (closing its rows would otherwise read the
+// rest of the result), and rolls the transaction back.
 //
 // # Concurrency
 //

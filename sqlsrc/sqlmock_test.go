@@ -85,21 +85,3 @@ func TestClosingRowsFails(t *testing.T) {
 		t.Error(err)
 	}
 }
-
-func TestBeginFails(t *testing.T) {
-	db, mock, err := sqlmock.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	refused := errors.New("read-only transactions are not supported")
-	mock.ExpectBegin().WillReturnError(refused)
-	src := newSource(t, db, mockQuery, idOnly)
-	n, fatal, _ := pullAll(src)
-	if n != 0 || !errors.Is(fatal, refused) {
-		t.Fatalf("read %d then %v; want nothing and the refusal", n, fatal)
-	}
-	if err := mock.ExpectationsWereMet(); err != nil {
-		t.Error(err)
-	}
-}

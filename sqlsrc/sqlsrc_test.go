@@ -153,6 +153,17 @@ func TestNoAccessColumnMeansOn(t *testing.T) {
 	}
 }
 
+// A database that cannot be reached fails the pull with one fatal error.
+func TestClosedDatabase(t *testing.T) {
+	e := openSQLite(t)
+	src := newSource(t, e.db, "SELECT 'a1' AS account_id", idOnly)
+	e.db.Close()
+	gs, errs := collect(t, src)
+	if len(gs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "read-only transaction") {
+		t.Errorf("got %+v, %v; want one error beginning the transaction", gs, errs)
+	}
+}
+
 func TestLastPullCountsEveryRow(t *testing.T) {
 	e := openSQLite(t)
 	table := e.table(t, grantColumns,
