@@ -64,6 +64,12 @@ func (p *pull) close() {
 	}
 }
 
+// BUG(sqlsrc): SQLite is recognised by its driver's type name (any name
+// holding "sqlite"). A SQLite driver wrapped in a type of another name, as
+// some tracing wrappers do, is treated like a server engine: the pull then
+// relies on the statement check alone, since SQLite ignores a read-only
+// transaction.
+
 // beginSQLite begins a transaction on a connection of its own with
 // query_only set, since SQLite has no read-only transactions. release
 // restores query_only before the connection goes back to the pool; if it
