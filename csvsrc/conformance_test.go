@@ -105,8 +105,23 @@ func TestAccessConforms(t *testing.T) {
 				return a
 			},
 			OpenFailing: failing,
+			OpenBad:     badAccess,
 		})
 	})
+}
+
+// badAccess stores grants with one more row, in the middle, whose seats
+// cannot be read.
+func badAccess(t *testing.T, grants []source.Grant, bad string) source.Access {
+	rows := accessRows(grants)
+	mid := 1 + len(grants)/2
+	row := []string{bad, "cus_bad", "sub_bad", "pro", "many", "active", ""}
+	rows = append(rows[:mid], append([][]string{row}, rows[mid:]...)...)
+	a, err := csvsrc.NewAccess(bytes.NewReader(writeCSV(t, rows)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 var billingHeader = []string{"id", "Customer ID", "Status", "Plan", "Product",
