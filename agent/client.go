@@ -54,8 +54,10 @@ type ClientOptions struct {
 // a [source.Describer]. It is safe for concurrent use; it holds no
 // connection between pulls, so there is nothing to close.
 type Client struct {
-	url   string
-	token Token
+	url string
+	// token is held by pointer so that printing a Client with %+v shows
+	// an address, never the secret.
+	token *Token
 	http  *http.Client
 	idle  time.Duration
 
@@ -97,7 +99,7 @@ func Open(rawURL string, token Token, opts *ClientOptions) (*Client, error) {
 		DisableCompression:    true,
 	}
 	hc := &http.Client{Transport: tr, CheckRedirect: noRedirect}
-	return &Client{url: u.String(), token: token, http: hc, idle: idle}, nil
+	return &Client{url: u.String(), token: &token, http: hc, idle: idle}, nil
 }
 
 // noRedirect keeps the token from following a redirect to another host.
@@ -227,7 +229,7 @@ func (c *Client) do(ctx context.Context, method string) (*http.Response, error) 
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+string(c.token))
+	req.Header.Set("Authorization", "Bearer "+string(*c.token))
 	req.Header.Set("Accept", ContentType)
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -130,8 +130,11 @@ func (r *streamReader) end() error {
 		return r.incomplete("checksum mismatch: the trailer's sha256 is %.12s…, "+
 			"the stream's is %.12s…", l.SHA256, got)
 	}
-	if _, err := r.br.ReadByte(); !errors.Is(err, io.EOF) {
+	switch _, err := r.br.ReadByte(); {
+	case err == nil:
 		return r.incomplete("more data follows the trailer")
+	case !errors.Is(err, io.EOF):
+		return r.incomplete("reading past the trailer: %v", err)
 	}
 	return nil
 }

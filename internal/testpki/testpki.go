@@ -4,8 +4,7 @@
 package testpki
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -20,7 +19,7 @@ import (
 // CA is a test certificate authority.
 type CA struct {
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	key  ed25519.PrivateKey
 	// Pool holds the CA's certificate alone, for RootCAs or ClientCAs.
 	Pool *x509.CertPool
 	// PEM is the CA's certificate, PEM-encoded.
@@ -30,12 +29,12 @@ type CA struct {
 // NewCA returns a new authority valid for a day around now.
 func NewCA(t testing.TB, name string) *CA {
 	t.Helper()
-	key := newKey(t)
+	pub, key := newKey(t)
 	tmpl := template(name)
 	tmpl.IsCA = true
 	tmpl.BasicConstraintsValid = true
 	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +72,9 @@ func (ca *CA) Client(t testing.TB, name string) Leaf {
 
 func (ca *CA) sign(t testing.TB, tmpl *x509.Certificate) Leaf {
 	t.Helper()
-	key := newKey(t)
+	pub, key := newKey(t)
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +90,15 @@ func (ca *CA) sign(t testing.TB, tmpl *x509.Certificate) Leaf {
 	return Leaf{TLS: pair, CertPEM: certPEM, KeyPEM: keyPEM}
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
+// newKey returns an Ed25519 key pair. Its signatures have a fixed length,
+// so TLS handshakes with these certificates are the same size every time.
+func newKey(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return pub, key
 }
 
 func template(name string) *x509.Certificate {
