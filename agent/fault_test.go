@@ -411,4 +411,3 @@ func TestAgentFallsSilent(t *testing.T) {
 			len(gs), err)
 	}
 }
-
