@@ -25,7 +25,7 @@
 // line, each with a "type":
 //
 //	{"type":"begin","version":1,"workspace":"acme","unavailable":["seats"]}
-//	{"type":"grant","account_id":"a1","customer_id":"cus_1","plan":"pro","seats":3,"active":true,"expires":"2025-01-01T00:00:00Z"}
+//	{"type":"grant","account_id":"a1","plan":"pro","seats":3,"active":true}
 //	{"type":"record_error","record":"a2","field":"expires","error":"cannot read \"soon\" as a time"}
 //	{"type":"end","grants":1,"record_errors":1,"sha256":"9f86d0…"}
 //

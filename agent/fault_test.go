@@ -406,7 +406,8 @@ func TestAgentFallsSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 	gs, _, err := drain(context.Background(), c)
-	if !errors.Is(err, agent.ErrIncomplete) || !strings.Contains(err.Error(), "sent nothing for 500ms") {
+	if !errors.Is(err, agent.ErrIncomplete) ||
+		!strings.Contains(err.Error(), "sent nothing for 500ms") {
 		t.Errorf("after %d grants: err = %v, want ErrIncomplete saying the agent fell silent",
 			len(gs), err)
 	}

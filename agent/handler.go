@@ -39,7 +39,8 @@ type Options struct {
 	// token. Nil discards.
 	Logger *slog.Logger
 	// Rate is how many requests per second each token may start, and
-	// Burst how many at once. Zero means 1 per second with a burst of 5.
+	// Burst how many at once. A zero Rate means 1 per second with a
+	// burst of 5; a zero Burst with a Rate set means 1.
 	Rate  rate.Limit
 	Burst int
 	// MaxStreams is how many grant streams may run at once across all
@@ -89,6 +90,9 @@ func NewHandler(workspaces []Workspace, opts *Options) (*Handler, error) {
 	h := &Handler{spaces: map[string]source.Access{}}
 	if opts != nil {
 		h.opts = *opts
+	}
+	if h.opts.Rate < 0 || h.opts.Burst < 0 {
+		return nil, errors.New("agent: negative rate or burst")
 	}
 	h.setDefaults()
 	if len(workspaces) == 0 {

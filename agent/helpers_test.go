@@ -195,7 +195,8 @@ func newToken(t testing.TB) (agent.Token, agent.TokenHash) {
 
 // drain reads a whole pull, keeping grants, record errors and the error
 // that ended it.
-func drain(ctx context.Context, a source.Access) (gs []source.Grant, bad []*source.RecordError, fatal error) {
+func drain(ctx context.Context, a source.Access) (
+	gs []source.Grant, bad []*source.RecordError, fatal error) {
 	for g, err := range a.Grants(ctx) {
 		var re *source.RecordError
 		switch {

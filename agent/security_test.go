@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -441,5 +442,26 @@ func TestTokenNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(shown[0], "[redacted]") {
 		t.Errorf("formatted token = %q, want [redacted]", shown[0])
+	}
+}
+
+func TestHealthSaysNotReady(t *testing.T) {
+	var asked atomic.Int64
+	ready := func(context.Context) error {
+		asked.Add(1)
+		return errors.New("database down")
+	}
+	s := startSecured(t, &agent.Options{Ready: ready}, nil)
+	for range 5 {
+		status, _, body := s.request(t, "GET", agent.HealthPath, "")
+		if status != 503 || strings.TrimSpace(body) != `{"status":"not ready"}` {
+			t.Errorf("got %d %q, want 503 not ready", status, body)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("Ready was asked %d times in quick succession, want 1", n)
+	}
+	if n := s.db.pulls.Load(); n != 0 {
+		t.Errorf("the health check pulled grants %d times", n)
 	}
 }

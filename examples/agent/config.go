@@ -146,7 +146,8 @@ func (c *Config) validateServer() error {
 	}
 	if c.InsecureLoopback {
 		if !isLoopback(c.Listen) {
-			return fieldError("insecure_loopback", "allowed only with a loopback listen address, not %q", c.Listen)
+			return fieldError("insecure_loopback",
+				"allowed only with a loopback listen address, not %q", c.Listen)
 		}
 		if c.TLS.ClientCAFile != "" {
 			return fieldError("tls.client_ca_file", "needs TLS; remove insecure_loopback")

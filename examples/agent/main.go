@@ -147,7 +147,8 @@ func check(path string, e env) error {
 }
 
 // build opens the database and makes the handler.
-func build(cfg *Config, getenv func(string) string, log *slog.Logger) (*sql.DB, *agent.Handler, error) {
+func build(cfg *Config, getenv func(string) string, log *slog.Logger) (
+	*sql.DB, *agent.Handler, error) {
 	dsn, err := cfg.dsn(getenv)
 	if err != nil {
 		return nil, nil, err
@@ -256,7 +257,8 @@ func serve(ctx context.Context, path string, e env) error {
 }
 
 // listen serves on ln until ctx ends, then shuts the server down.
-func listen(ctx context.Context, srv *http.Server, ln net.Listener, cfg *Config, e env, log *slog.Logger) error {
+func listen(ctx context.Context, srv *http.Server, ln net.Listener, cfg *Config,
+	e env, log *slog.Logger) error {
 	scheme := "https"
 	if cfg.InsecureLoopback {
 		scheme = "http"

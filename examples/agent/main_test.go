@@ -116,7 +116,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 			func(c map[string]any) { c["database"].(map[string]any)["driver"] = "oracle" }},
 		{"no dsn variable", "database.dsn_env: required",
 			func(c map[string]any) { delete(c["database"].(map[string]any), "dsn_env") }},
-		{"no workspace", "workspaces: at least one", func(c map[string]any) { c["workspaces"] = []any{} }},
+		{"no workspace", "workspaces: at least one",
+			func(c map[string]any) { c["workspaces"] = []any{} }},
 		{"no id", "workspaces[0].id: required", func(c map[string]any) { delete(ws(c), "id") }},
 		{"no query", "workspaces[0].query: required", func(c map[string]any) { ws(c)["query"] = " " }},
 		{"no account column", "workspaces[0].columns.account_id: required",
@@ -160,7 +161,8 @@ func TestCheckCommand(t *testing.T) {
 	var out bytes.Buffer
 	e := env{getenv: func(string) string { return "" }, stdout: &out}
 	err := run(context.Background(), []string{"check", "-config", path}, e)
-	if err == nil || !strings.Contains(err.Error(), `database.dsn_env: the environment variable "TEST_AGENT_DSN" is empty`) {
+	want := `database.dsn_env: the environment variable "TEST_AGENT_DSN" is empty`
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("without the DSN: err = %v", err)
 	}
 	e.getenv = func(string) string { return filepath.Join(t.TempDir(), "x.db") }
