@@ -24,7 +24,9 @@ type Workspace struct {
 	// digits, dots, hyphens and underscores. Required.
 	ID string
 	// Access supplies the workspace's grants. Its query is fixed when it
-	// is built; nothing in a request reaches it. Required.
+	// is built; nothing in a request reaches it. It must be safe for
+	// concurrent use: several streams may read it at once. The handler
+	// does not close it. Required.
 	Access source.Access
 	// Tokens are the hashes of the tokens allowed to read this workspace.
 	// A workspace with none can be read by no one until tokens are set

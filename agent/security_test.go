@@ -465,3 +465,25 @@ func TestHealthSaysNotReady(t *testing.T) {
 		t.Errorf("the health check pulled grants %d times", n)
 	}
 }
+
+func TestPing(t *testing.T) {
+	s := startSecured(t, &agent.Options{Rate: 100, Burst: 100}, nil)
+	wrong, _ := newToken(t)
+	for _, tt := range []struct {
+		name string
+		tok  agent.Token
+		want error
+	}{
+		{"own token", s.acme, nil},
+		{"wrong token", wrong, agent.ErrUnauthorized},
+		{"other workspace's token", s.other, agent.ErrForbidden},
+	} {
+		err := s.open(t, "acme", tt.tok).Ping(context.Background())
+		if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			t.Errorf("%s: Ping = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if n := s.db.pulls.Load(); n != 0 {
+		t.Errorf("Ping reached the database %d times", n)
+	}
+}
