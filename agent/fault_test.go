@@ -362,8 +362,9 @@ func TestSourceFailsMidStream(t *testing.T) {
 }
 
 // TestLongStreamOutlivesReadTimeout makes a stream last longer than the
-// server's read timeout: net/http would cancel the request's context when
-// that passes, unless the agent lifts it for the stream.
+// server's read timeout, which bounds reading the request only: had the
+// deadline stayed on the connection, its expiry would cancel the
+// request's context and cut the stream.
 func TestLongStreamOutlivesReadTimeout(t *testing.T) {
 	tok, hash := newToken(t)
 	a := startAgent(t, []agent.Workspace{{ID: "acme", Access: slow{pause: 600 * time.Millisecond},

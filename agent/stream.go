@@ -43,10 +43,6 @@ type streamWriter struct {
 
 func newStreamWriter(w http.ResponseWriter, timeout time.Duration) *streamWriter {
 	rc := http.NewResponseController(w)
-	// The server's read timeout must not end a long stream: when it
-	// passes, net/http cancels the request's context. Writes are bounded
-	// by their own deadlines instead.
-	_ = rc.SetReadDeadline(time.Time{})
 	buf := bufio.NewWriterSize(&deadlineWriter{w: w, rc: rc, d: timeout}, 32<<10)
 	sum := sha256.New()
 	enc := json.NewEncoder(io.MultiWriter(sum, buf))
