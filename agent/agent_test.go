@@ -64,9 +64,16 @@ func TestRecordErrorsTravel(t *testing.T) {
 	if len(bad) != 1 {
 		t.Fatalf("got %d record errors, want 1", len(bad))
 	}
-	want := `record "acct_conf_000004": field "expires": cannot read "soon" as a time`
-	if bad[0].Error() != want {
-		t.Errorf("record error = %q, want %q", bad[0].Error(), want)
+	// The same rows read locally give the same record error, word for
+	// word.
+	_, local, err := drain(context.Background(), sqlAccess(t, db, nil))
+	if err != nil || len(local) != 1 {
+		t.Fatalf("local pull: %d record errors, err %v", len(local), err)
+	}
+	if bad[0].Error() != local[0].Error() || bad[0].Record != gs[4].AccountID ||
+		bad[0].Field != "expires" {
+		t.Errorf("record error through the agent = %q (record %q, field %q), locally %q",
+			bad[0].Error(), bad[0].Record, bad[0].Field, local[0].Error())
 	}
 	if n := c.LastPull().Records; n != 10 {
 		t.Errorf("LastPull().Records = %d, want 10", n)
