@@ -15,6 +15,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/driftexact/driftexact"
+	"github.com/driftexact/driftexact/agent"
 	"github.com/driftexact/driftexact/source"
 	"github.com/driftexact/driftexact/sqlsrc"
 	"github.com/driftexact/driftexact/stripesrc"
@@ -25,6 +26,7 @@ import (
 const (
 	secretKey      = "rk_test_51SecretKeyThatMustNotLeak"
 	secretPassword = "pw-Hunter2-MustNotLeak"
+	secretToken    = agent.Token("tok_AgentTokenThatMustNotLeak_0123456789")
 )
 
 // openSQLite opens an access table through a DSN that carries a password,
@@ -52,6 +54,26 @@ func openSQLite(t *testing.T) *sqlsrc.Source {
 	return src
 }
 
+// viaAgent serves the SQLite access table through a data agent on
+// loopback, logging to logger, and returns a client holding the token.
+func viaAgent(t *testing.T, logger *slog.Logger) *agent.Client {
+	t.Helper()
+	h, err := agent.NewHandler([]agent.Workspace{{ID: "ws", Access: openSQLite(t),
+		Tokens: []agent.TokenHash{agent.HashToken(secretToken)}}},
+		&agent.Options{Logger: logger, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, err := agent.Open(srv.URL+agent.GrantsPath("ws"), secretToken,
+		&agent.ClientOptions{Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func debugLogger() (*slog.Logger, *bytes.Buffer) {
 	var buf bytes.Buffer
 	h := slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
@@ -63,13 +85,17 @@ func assertNoSecret(t *testing.T, log string) {
 	if log == "" {
 		t.Fatal("the debug log is empty; the test would prove nothing")
 	}
-	for _, s := range []string{secretKey, secretPassword, "Hunter2", "SecretKey"} {
+	for _, s := range []string{secretKey, secretPassword, string(secretToken),
+		"Hunter2", "SecretKey", "AgentToken"} {
 		if strings.Contains(log, s) {
 			t.Errorf("debug log holds secret %q:\n%s", s, log)
 		}
 	}
 }
 
+// TestDebugLogHoldsNoSecret runs a whole check at debug level: Stripe read
+// with a key, access read through a data agent with a token, the agent
+// reading a database through a DSN with a password.
 func TestDebugLogHoldsNoSecret(t *testing.T) {
 	fake, err := stripetest.NewServer(
 		json.RawMessage(`{"id":"sub_1","object":"subscription","status":"active",
@@ -86,7 +112,7 @@ func TestDebugLogHoldsNoSecret(t *testing.T) {
 	}
 	logger, buf := debugLogger()
 	rep, err := driftexact.Check(context.Background(), driftexact.Job{
-		Workspace: "ws", Billing: billing, Access: openSQLite(t),
+		Workspace: "ws", Billing: billing, Access: viaAgent(t, logger),
 		Profile: proPlans, AsOf: asOf,
 		Options: &driftexact.Options{Logger: logger},
 	})
@@ -97,7 +123,7 @@ func TestDebugLogHoldsNoSecret(t *testing.T) {
 		t.Fatal("want drift: a2 names a subscription Stripe does not have")
 	}
 	for _, want := range []string{"check started", "side read", "compared",
-		"read missing subscriptions by id"} {
+		"read missing subscriptions by id", "source=stripe", "source=agent"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("debug log lacks %q:\n%s", want, buf)
 		}
