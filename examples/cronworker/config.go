@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/driftexact/driftexact/compare"
+	"github.com/driftexact/driftexact/csvsrc"
 	"github.com/driftexact/driftexact/report"
 	"github.com/driftexact/driftexact/sqlsrc"
 )
@@ -44,10 +45,12 @@ type StripeConfig struct {
 	Rate float64 `json:"rate,omitempty"`
 }
 
-// AccessConfig names the access source: exactly one of SQL and CSV.
+// AccessConfig names the access source: exactly one of SQL, CSV and
+// Agent.
 type AccessConfig struct {
-	SQL *SQLConfig `json:"sql,omitempty"`
-	CSV *CSVConfig `json:"csv,omitempty"`
+	SQL   *SQLConfig   `json:"sql,omitempty"`
+	CSV   *CSVConfig   `json:"csv,omitempty"`
+	Agent *AgentConfig `json:"agent,omitempty"`
 }
 
 // SQLConfig reads access records with one SELECT.
@@ -66,8 +69,28 @@ type SQLConfig struct {
 
 // CSVConfig reads access records from a CSV export.
 type CSVConfig struct {
-	Path    string         `json:"path"`
-	Columns sqlsrc.Columns `json:"columns"`
+	Path string `json:"path"`
+	// Columns name the headers; a field left out is detected by common
+	// names unless Exact is set.
+	Columns        csvsrc.AccessColumns `json:"columns,omitempty"`
+	Exact          bool                 `json:"exact,omitempty"`
+	ActiveValues   []string             `json:"active_values,omitempty"`
+	InactiveValues []string             `json:"inactive_values,omitempty"`
+}
+
+// AgentConfig reads access records from a self-hosted data agent.
+type AgentConfig struct {
+	// URL is the workspace's grants stream, https://…/v1/workspaces/ID/grants.
+	URL string `json:"url"`
+	// TokenEnv names the environment variable holding the agent token.
+	TokenEnv string `json:"token_env"`
+	// CAFile is a PEM file of the authorities the agent's certificate
+	// chains to; empty means the system's.
+	CAFile string `json:"ca_file,omitempty"`
+	// CertFile and KeyFile are a client certificate, for agents that
+	// require mutual TLS.
+	CertFile string `json:"cert_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"`
 }
 
 // HistoryConfig stores every run in a history database, so that each
@@ -108,11 +131,12 @@ var drivers = map[string]string{
 
 // settings is a validated configuration with its secrets resolved.
 type settings struct {
-	cfg  Config
-	asOf time.Time
-	key  string // never logged or printed
-	dsn  string // never logged or printed
-	hdsn string // the history DSN; never logged or printed
+	cfg   Config
+	asOf  time.Time
+	key   string // never logged or printed
+	dsn   string // never logged or printed
+	token string // the agent token; never logged or printed
+	hdsn  string // the history DSN; never logged or printed
 }
 
 // loadConfig reads, decodes and validates the file at path and resolves
@@ -198,13 +222,18 @@ func secretFrom(getenv func(string) (string, bool), field, name string) (string,
 
 func (s *settings) checkAccess(getenv func(string) (string, bool)) error {
 	a := s.cfg.Access
-	switch {
-	case a == nil || (a.SQL == nil && a.CSV == nil):
-		return errors.New("access: required, with either sql or csv")
-	case a.SQL != nil && a.CSV != nil:
-		return errors.New("access: give either sql or csv, not both")
+	if a == nil {
+		return errors.New("access: required, with one of sql, csv and agent")
+	}
+	switch n := countSet(a.SQL != nil, a.CSV != nil, a.Agent != nil); {
+	case n == 0:
+		return errors.New("access: give one of sql, csv and agent")
+	case n > 1:
+		return errors.New("access: give only one of sql, csv and agent")
 	case a.CSV != nil:
 		return checkCSV(a.CSV)
+	case a.Agent != nil:
+		return s.checkAgent(getenv)
 	}
 	q := a.SQL
 	dsn, err := dsnFrom(getenv, "access.sql", q.Driver, q.DSNEnv)
@@ -217,6 +246,32 @@ func (s *settings) checkAccess(getenv func(string) (string, bool)) error {
 	}
 	if q.Columns.AccountID == "" {
 		return errors.New("access.sql.columns.account_id: required")
+	}
+	return nil
+}
+
+func countSet(set ...bool) int {
+	n := 0
+	for _, b := range set {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *settings) checkAgent(getenv func(string) (string, bool)) error {
+	a := s.cfg.Access.Agent
+	if a.URL == "" {
+		return errors.New("access.agent.url: required")
+	}
+	tok, err := secretFrom(getenv, "access.agent.token_env", a.TokenEnv)
+	if err != nil {
+		return err
+	}
+	s.token = tok
+	if (a.CertFile == "") != (a.KeyFile == "") {
+		return errors.New("access.agent: cert_file and key_file go together")
 	}
 	return nil
 }

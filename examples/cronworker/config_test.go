@@ -53,7 +53,37 @@ func TestBadConfigExitsTwo(t *testing.T) {
 			"access: required"},
 		{"both sql and csv", func(f *fixture) {
 			f.set("access.csv", map[string]any{"path": "grants.csv"})
-		}, "access: give either sql or csv, not both"},
+		}, "access: give only one of sql, csv and agent"},
+		{"empty access section", func(f *fixture) { f.set("access", map[string]any{}) },
+			"access: give one of sql, csv and agent"},
+		{"CSV file missing", func(f *fixture) {
+			f.config["access"] = map[string]any{"csv": map[string]any{
+				"path": filepath.Join(f.dir, "missing.csv")}}
+		}, "access.csv.path: stat"},
+		{"CSV without an account column", func(f *fixture) {
+			path := filepath.Join(f.dir, "grants.csv")
+			os.WriteFile(path, []byte("plan,seats\npro,1\n"), 0o600)
+			f.config["access"] = map[string]any{"csv": map[string]any{"path": path}}
+		}, "access.csv: "},
+		{"agent token variable not set", func(f *fixture) {
+			f.config["access"] = map[string]any{"agent": map[string]any{
+				"url":       "https://127.0.0.1:1/v1/workspaces/acme-test/grants",
+				"token_env": "AGENT_TOKEN"}}
+		}, `access.agent.token_env: environment variable "AGENT_TOKEN" is not set`},
+		{"agent over plain http", func(f *fixture) {
+			f.env["AGENT_TOKEN"] = testToken
+			f.config["access"] = map[string]any{"agent": map[string]any{
+				"url":       "http://agent.internal/v1/workspaces/acme-test/grants",
+				"token_env": "AGENT_TOKEN"}}
+		}, "access.agent.url: agent: url"},
+		{"agent CA file without a certificate", func(f *fixture) {
+			f.env["AGENT_TOKEN"] = testToken
+			ca := filepath.Join(f.dir, "ca.pem")
+			os.WriteFile(ca, []byte("not a certificate"), 0o600)
+			f.config["access"] = map[string]any{"agent": map[string]any{
+				"url":       "https://127.0.0.1:1/v1/workspaces/acme-test/grants",
+				"token_env": "AGENT_TOKEN", "ca_file": ca}}
+		}, "access.agent.ca_file: no PEM certificate in the file"},
 		{"unknown driver", func(f *fixture) { f.set("access.sql.driver", "oracle") },
 			`access.sql.driver: "oracle" is not one of mysql, postgres, sqlite`},
 		{"DSN variable not set", func(f *fixture) { delete(f.env, "ACCESS_DSN") },
@@ -138,7 +168,7 @@ func (f *fixture) assertRefused(r result, want string) {
 	if strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "cronworker: ") {
 		f.t.Errorf("stderr %q is not one line starting with the program name", r.stderr)
 	}
-	for _, secret := range []string{testKey, testPassword} {
+	for _, secret := range []string{testKey, testPassword, testToken} {
 		if strings.Contains(r.stderr, secret) {
 			f.t.Errorf("stderr holds a secret: %q", r.stderr)
 		}

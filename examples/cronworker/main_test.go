@@ -18,6 +18,7 @@ import (
 const (
 	testKey      = "rk_test_cronworkerKeyNeverPrinted"
 	testPassword = "cronworker-Passw0rd-NeverPrinted"
+	testToken    = "tok_cronworkerTokenNeverPrinted_0123456789"
 )
 
 var (

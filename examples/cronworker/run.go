@@ -130,10 +130,17 @@ func (s *settings) job() (driftexact.Job, func(), error) {
 }
 
 func (s *settings) openAccess() (source.Access, func(), error) {
-	q := s.cfg.Access.SQL
-	if q == nil {
-		return nil, nil, errors.New("access.csv: not supported by this build")
+	switch a := s.cfg.Access; {
+	case a.CSV != nil:
+		return openCSV(a.CSV)
+	case a.Agent != nil:
+		return openAgent(a.Agent, s.token)
 	}
+	return s.openSQL()
+}
+
+func (s *settings) openSQL() (source.Access, func(), error) {
+	q := s.cfg.Access.SQL
 	db, err := sql.Open(drivers[q.Driver], s.dsn)
 	if err != nil {
 		// Driver errors may quote the DSN, which may hold a password.
