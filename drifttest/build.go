@@ -181,7 +181,8 @@ func (b GrantBuilder) Expires(t time.Time) GrantBuilder {
 }
 
 // Billing returns an in-memory billing source holding the subscriptions, in
-// the order given. It can also read them by id.
+// the order given; with none it holds nothing. It can also read them by id.
+// The source is safe for concurrent use and needs no closing.
 func Billing(subs ...SubscriptionBuilder) *source.MemoryBilling {
 	recs := make([]source.Subscription, len(subs))
 	for i, b := range subs {
@@ -191,7 +192,8 @@ func Billing(subs ...SubscriptionBuilder) *source.MemoryBilling {
 }
 
 // Access returns an in-memory access source holding the grants, in the
-// order given.
+// order given; with none it holds nothing. The source is safe for
+// concurrent use and needs no closing.
 func Access(grants ...GrantBuilder) *source.MemoryAccess {
 	recs := make([]source.Grant, len(grants))
 	for i, b := range grants {

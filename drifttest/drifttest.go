@@ -32,7 +32,8 @@ func Check(t testing.TB, job driftexact.Job) *report.Report {
 	return rep
 }
 
-// AssertNoDrift checks job and marks the test failed, without stopping it,
+// AssertNoDrift checks job, as [Check] does, and marks the test failed,
+// without stopping it,
 // when billing and access disagree: when the report holds a finding, or
 // records that could not be read and so were not compared. The failure
 // message lists every finding as [Describe] does. It reports whether the
@@ -56,7 +57,8 @@ func RequireNoDrift(t testing.TB, job driftexact.Job) {
 	}
 }
 
-// Agree reports whether a report shows billing and access in agreement:
+// Agree reports whether a report, which must not be nil, shows billing and
+// access in agreement:
 // no finding, and no record left uncompared because it could not be read.
 // Checks the access source could not run (no seat column, say) do not
 // count against agreement; the report's coverage lists them.
@@ -64,7 +66,8 @@ func Agree(rep *report.Report) bool {
 	return len(rep.Findings) == 0 && len(rep.Coverage.Incomplete) == 0
 }
 
-// Describe returns a report's disagreements as a test failure shows them:
+// Describe returns a report's disagreements as a test failure shows them
+// (rep must not be nil):
 // a summary line, then each finding with both sides' values, the rule that
 // fired and the ids to look up, then each record that could not be read.
 // It returns a one-line summary when the sides agree. The text is the same
