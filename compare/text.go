@@ -127,10 +127,12 @@ func describeSub(v *subView, asOf time.Time) string {
 	}
 	switch {
 	case v.end.IsZero():
-	case !v.s.EndedAt.IsZero() || v.st.ended() || !v.end.After(asOf):
-		b.WriteString(", ended " + formatTime(v.end))
-	case v.final:
+	case v.final && v.end.After(asOf):
 		b.WriteString(", cancels " + formatTime(v.end))
+	case v.final:
+		b.WriteString(", ended " + formatTime(v.end))
+	case !v.end.After(asOf):
+		b.WriteString(", period ended " + formatTime(v.end))
 	}
 	return b.String()
 }
