@@ -121,23 +121,28 @@ func (c *comparison) load(a int32) *acct {
 	return x
 }
 
-// dedupeSubs sorts x's subscriptions by id and drops repeats. A repeat
-// whose contents differ makes the account incomplete.
+// dedupeSubs sorts x's subscriptions by id and keeps one record of each.
+// Records of one id whose contents differ make the account incomplete.
 func (c *comparison) dedupeSubs(x *acct) {
 	slices.SortFunc(x.subs, func(a, b subView) int {
 		return cmp.Compare(a.s.ID, b.s.ID)
 	})
-	x.subs = slices.CompactFunc(x.subs, func(a, b subView) bool {
-		if a.s.ID != b.s.ID {
-			return false
+	out := x.subs[:0]
+	for lo := 0; lo < len(x.subs); {
+		first := x.subs[lo]
+		hi, differ := lo+1, false
+		for ; hi < len(x.subs) && x.subs[hi].s.ID == first.s.ID; hi++ {
+			differ = differ || !sameSubscription(first.s, x.subs[hi].s)
 		}
-		if !sameSubscription(a.s, b.s) {
-			c.incomplete("billing", a.s.ID,
-				"subscription read twice with different contents")
+		if differ {
+			c.incomplete("billing", first.s.ID,
+				"subscription read more than once with different contents")
 			x.skip = true
 		}
-		return true
-	})
+		out = append(out, first)
+		lo = hi
+	}
+	x.subs = out
 }
 
 // summarise sets x's access, entitlement and completeness flags.

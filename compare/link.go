@@ -140,7 +140,11 @@ func (c *comparison) noteAmbiguous(i int32) {
 		if c.ambSubCustomer == nil {
 			c.ambSubCustomer = map[string]string{}
 		}
-		c.ambSubCustomer[s.ID] = s.CustomerID
+		// Keep the smallest customer id, whatever the order of records.
+		if prev, ok := c.ambSubCustomer[s.ID]; !ok || prev == "" ||
+			(s.CustomerID != "" && s.CustomerID < prev) {
+			c.ambSubCustomer[s.ID] = s.CustomerID
+		}
 		return
 	}
 	c.ambCustomer = append(c.ambCustomer, i)
