@@ -46,10 +46,9 @@ type Policy struct {
 	Paused Paused `json:"paused,omitempty"`
 }
 
-// DefaultPolicy returns the policy applied when a profile sets none.
-func DefaultPolicy() Policy {
-	return Policy{Entitling: slices.Clone(DefaultEntitling), Paused: PausedNever}
-}
+// DefaultPolicy returns the policy applied when a profile sets none, in
+// the form results state it.
+func DefaultPolicy() Policy { return Policy{}.resolved() }
 
 // resolved returns the policy with defaults filled in, as stated in
 // results: entitling statuses sorted and without repeats.
