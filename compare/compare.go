@@ -45,6 +45,7 @@ func Compare(in Input, p *Profile, asOf time.Time) (*Result, error) {
 const (
 	noAccount       int32 = -1 // nothing linked
 	severalAccounts int32 = -2 // a Stripe id stored on several accounts
+	unlinkable      int32 = -3 // a subscription without an id
 )
 
 // comparison holds the state of one Compare call. Accounts are numbered in
@@ -64,11 +65,14 @@ type comparison struct {
 	planCheck, seatCheck, expiryCheck bool
 
 	acctIDs []string         // account number → id
-	acctNum map[string]int32 // id → account number
-	bySub   map[string]int32 // stored subscription id → account
-	byCus   map[string]int32 // stored customer id → account
-	// Ids stored on several accounts, with those accounts.
+	acctNum *idIndex         // id → account number
+	bySub   *idIndex         // stored subscription id → first grant storing it
+	byCus   map[string]int32 // stored customer id → account, for the
+	// customers of subscriptions that reach the customer strategy
+	// Ids stored on several accounts, with those accounts; sharedSub
+	// marks the first grant storing such a subscription id.
 	multiSub, multiCus map[string][]int32
+	sharedSub          []bool
 
 	grantAcct []int32 // grant index → account, or noAccount
 	subAcct   []int32 // subscription index → account, or a sentinel
@@ -91,7 +95,7 @@ type comparison struct {
 
 	x acct // the account being judged; its slices are reused
 
-	findings []Finding
+	findings findingLog
 	notes    []Note
 	cov      Coverage
 }
@@ -144,7 +148,7 @@ func (c *comparison) add(f Finding) {
 		f.Severity = sev
 	}
 	slices.Sort(f.Subscriptions)
-	c.findings = append(c.findings, f)
+	c.findings.add(&f)
 }
 
 func (c *comparison) note(acct, sub, text string) {
@@ -164,55 +168,6 @@ func (c *comparison) result() *Result {
 		Workspace: c.in.Workspace, AsOf: c.asOf, Policy: c.policy,
 		Findings: findings, Notes: c.notes, Coverage: c.cov,
 	}
-}
-
-// sortedFindings stamps fingerprints, sorts the findings and drops exact
-// repeats (a record given twice yields the same finding twice).
-func (c *comparison) sortedFindings() []Finding {
-	var buf []byte
-	order := make([]int32, len(c.findings))
-	for i := range c.findings {
-		f := &c.findings[i]
-		f.Fingerprint, buf = fingerprint(c.in.Workspace, f, buf)
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		return compareFindings(&c.findings[a], &c.findings[b])
-	})
-	out := make([]Finding, 0, len(order))
-	for _, i := range order {
-		f := &c.findings[i]
-		if n := len(out); n > 0 && compareFindings(&out[n-1], f) == 0 {
-			continue
-		}
-		out = append(out, *f)
-	}
-	return out
-}
-
-// compareFindings orders findings by severity, kind, account and ids, with
-// every remaining field as a tie-breaker so that the order is total.
-func compareFindings(a, b *Finding) int {
-	return cmp.Or(
-		cmp.Compare(a.Severity.rank(), b.Severity.rank()),
-		cmp.Compare(a.Severity, b.Severity),
-		cmp.Compare(a.Kind.rank(), b.Kind.rank()),
-		cmp.Compare(a.Kind, b.Kind),
-		cmp.Compare(a.Account, b.Account),
-		slices.Compare(a.Subscriptions, b.Subscriptions),
-		cmp.Compare(a.CustomerID, b.CustomerID),
-		cmp.Compare(a.Price, b.Price),
-		cmp.Compare(a.Plan, b.Plan),
-		slices.Compare(a.Accounts, b.Accounts),
-		cmp.Compare(a.Direction, b.Direction),
-		cmp.Compare(a.Field, b.Field),
-		cmp.Compare(a.Stripe, b.Stripe),
-		cmp.Compare(a.Internal, b.Internal),
-		cmp.Compare(a.Rule, b.Rule),
-		cmp.Compare(a.LinkedBy, b.LinkedBy),
-		slices.Compare(a.Tried, b.Tried),
-		cmp.Compare(a.Fingerprint, b.Fingerprint),
-	)
 }
 
 // cover fills in the checks, unknown statuses and incomplete records.

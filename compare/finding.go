@@ -53,8 +53,12 @@ func (s Severity) rank() int {
 	case Low:
 		return 2
 	}
-	return 3
+	return unknownRank
 }
+
+// unknownRank is the rank of a severity or kind the package does not
+// define; it sorts after every known one.
+const unknownRank = 99
 
 // rank is the kind's position in [Kinds].
 func (k Kind) rank() int {
@@ -78,7 +82,7 @@ func (k Kind) rank() int {
 	case MissingIdentifier:
 		return 8
 	}
-	return 9
+	return unknownRank
 }
 
 // Direction says which way access differs from billing, where that has a

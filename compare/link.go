@@ -3,18 +3,15 @@ package compare
 import (
 	"slices"
 	"strings"
-
-	"github.com/driftexact/driftexact/source"
 )
 
-// indexGrants numbers the accounts and indexes the Stripe ids that access
-// records store.
+// indexGrants numbers the accounts and indexes the subscription ids that
+// access records store.
 func (c *comparison) indexGrants() {
 	gs := c.in.Grants
-	c.acctNum = make(map[string]int32, len(gs))
 	c.acctIDs = make([]string, 0, len(gs))
-	c.bySub = make(map[string]int32, len(gs))
-	c.byCus = make(map[string]int32, len(gs))
+	c.acctNum = newIDIndex(len(gs), func(a int32) string { return c.acctIDs[a] })
+	c.bySub = newIDIndex(len(gs), func(g int32) string { return gs[g].SubscriptionID })
 	c.grantAcct = make([]int32, len(gs))
 	for i := range gs {
 		g := &gs[i]
@@ -27,10 +24,7 @@ func (c *comparison) indexGrants() {
 		a := c.account(g.AccountID)
 		c.grantAcct[i] = a
 		if g.SubscriptionID != "" {
-			c.store(c.bySub, &c.multiSub, g.SubscriptionID, a)
-		}
-		if g.CustomerID != "" {
-			c.store(c.byCus, &c.multiCus, g.CustomerID, a)
+			c.storeSub(int32(i), a)
 		}
 	}
 }
@@ -45,91 +39,155 @@ func cmp0(a, b string) string {
 
 // account returns the number of account id, numbering it if new.
 func (c *comparison) account(id string) int32 {
-	if a, ok := c.acctNum[id]; ok {
-		return a
+	a, had := c.acctNum.put(id, int32(len(c.acctIDs)))
+	if !had {
+		c.acctIDs = append(c.acctIDs, id)
 	}
-	a := int32(len(c.acctIDs))
-	c.acctNum[id] = a
-	c.acctIDs = append(c.acctIDs, id)
 	return a
 }
 
-// store records that account a stores Stripe id id. An id stored on
-// several accounts maps to severalAccounts, and multi lists them.
-func (c *comparison) store(m map[string]int32, multi *map[string][]int32,
-	id string, a int32) {
-	prev, ok := m[id]
+// storeSub indexes the subscription id that grant g of account a stores.
+// An id stored on several accounts is marked shared on the first grant
+// that stores it, and multiSub lists its accounts.
+func (c *comparison) storeSub(g, a int32) {
+	id := c.in.Grants[g].SubscriptionID
+	first, had := c.bySub.put(id, g)
+	if !had || c.grantAcct[first] == a {
+		return
+	}
+	if c.multiSub == nil {
+		c.multiSub = map[string][]int32{}
+		c.sharedSub = make([]bool, len(c.in.Grants))
+	}
+	accts := c.multiSub[id]
+	if accts == nil {
+		accts = []int32{c.grantAcct[first]}
+		c.sharedSub[first] = true
+	}
+	if !slices.Contains(accts, a) {
+		c.multiSub[id] = append(accts, a)
+	}
+}
+
+// subAccount returns the account that stores subscription id, or
+// severalAccounts.
+func (c *comparison) subAccount(id string) (int32, bool) {
+	g, ok := c.bySub.get(id)
 	switch {
 	case !ok:
-		m[id] = a
+		return noAccount, false
+	case c.sharedSub != nil && c.sharedSub[g]:
+		return severalAccounts, true
+	}
+	return c.grantAcct[g], true
+}
+
+// store records that account a stores customer id id. An id stored on
+// several accounts maps to severalAccounts, and multiCus lists them.
+func (c *comparison) store(id string, a int32) {
+	prev, ok := c.byCus[id]
+	switch {
+	case !ok:
+		c.byCus[id] = a
 	case prev == a:
 	case prev == severalAccounts:
-		if !slices.Contains((*multi)[id], a) {
-			(*multi)[id] = append((*multi)[id], a)
+		if !slices.Contains(c.multiCus[id], a) {
+			c.multiCus[id] = append(c.multiCus[id], a)
 		}
 	default:
-		if *multi == nil {
-			*multi = map[string][]int32{}
+		if c.multiCus == nil {
+			c.multiCus = map[string][]int32{}
 		}
-		m[id] = severalAccounts
-		(*multi)[id] = []int32{prev, a}
+		c.byCus[id] = severalAccounts
+		c.multiCus[id] = []int32{prev, a}
+	}
+}
+
+// indexCustomers indexes the customer ids that access records store, but
+// only those of subscriptions still unlinked: most subscriptions link by
+// subscription id, and this keeps the customer index small.
+func (c *comparison) indexCustomers() {
+	if c.byCus != nil {
+		return // a strategy named twice finds the index built
+	}
+	wanted := map[string]bool{}
+	for i, a := range c.subAcct {
+		if s := c.subscription(int32(i)); a == noAccount && s.CustomerID != "" {
+			wanted[s.CustomerID] = true
+		}
+	}
+	c.byCus = make(map[string]int32, len(wanted))
+	for i := range c.in.Grants {
+		g := &c.in.Grants[i]
+		if a := c.grantAcct[i]; a != noAccount && wanted[g.CustomerID] {
+			c.store(g.CustomerID, a)
+		}
 	}
 }
 
 // linkSubscriptions ties each subscription to an account by the profile's
-// strategies, in order.
+// strategies. Each strategy in turn is tried on the subscriptions that no
+// earlier one linked, which is the same as trying them in order for each
+// subscription. A strategy that finds several accounts decides too: the
+// subscription is then ambiguous.
 func (c *comparison) linkSubscriptions() {
 	subs := c.in.Subscriptions
 	c.subAcct = make([]int32, len(subs))
 	c.subBy = make([]int32, len(subs))
 	for i := range subs {
 		s := &subs[i]
+		c.subAcct[i], c.subBy[i] = noAccount, -1
 		if parseStatus(s.Status) == statusUnknown {
 			if c.unknown == nil {
 				c.unknown = map[string]bool{}
 			}
 			c.unknown[s.Status] = true
 		}
-		if s.Incomplete != "" && s.ID != "" {
+		switch {
+		case s.ID == "":
+			c.subAcct[i] = unlinkable
+			c.incomplete("billing", s.CustomerID, "subscription has no id")
+		case s.Incomplete != "":
 			c.incomplete("billing", s.ID, s.Incomplete)
 		}
-		if s.ID == "" {
-			c.subAcct[i] = noAccount
-			c.subBy[i] = -1
-			c.incomplete("billing", s.CustomerID, "subscription has no id")
-			continue
+	}
+	for k := range c.links {
+		if c.links[k].By == ByCustomerID {
+			c.indexCustomers()
 		}
-		c.subAcct[i], c.subBy[i] = c.link(s)
-		if c.subAcct[i] == severalAccounts {
+		for i, a := range c.subAcct {
+			if a == noAccount {
+				c.linkBy(int32(i), int32(k))
+			}
+		}
+	}
+	for i, a := range c.subAcct {
+		if a == severalAccounts {
 			c.noteAmbiguous(int32(i))
 		}
 	}
 }
 
-// link returns the account s links to and the index of the strategy that
-// linked it; noAccount and -1 when none did. It stops at the first
-// strategy that finds anything, even several accounts.
-func (c *comparison) link(s *source.Subscription) (int32, int32) {
-	for k := range c.links {
-		l := &c.links[k]
-		a, ok := noAccount, false
-		switch l.By {
-		case BySubscriptionID:
-			a, ok = c.bySub[s.ID]
-		case ByCustomerID:
-			if s.CustomerID != "" {
-				a, ok = c.byCus[s.CustomerID]
-			}
-		case ByMetadata:
-			if v := s.Metadata[l.Key]; v != "" {
-				a, ok = c.account(v), true
-			}
+// linkBy tries strategy k on subscription i.
+func (c *comparison) linkBy(i, k int32) {
+	s := c.subscription(i)
+	l := &c.links[k]
+	a, ok := noAccount, false
+	switch l.By {
+	case BySubscriptionID:
+		a, ok = c.subAccount(s.ID)
+	case ByCustomerID:
+		if s.CustomerID != "" {
+			a, ok = c.byCus[s.CustomerID]
 		}
-		if ok {
-			return a, int32(k)
+	case ByMetadata:
+		if v := s.Metadata[l.Key]; v != "" {
+			a, ok = c.account(v), true
 		}
 	}
-	return noAccount, -1
+	if ok {
+		c.subAcct[i], c.subBy[i] = a, k
+	}
 }
 
 // noteAmbiguous remembers a subscription that met a Stripe id stored on
@@ -202,7 +260,7 @@ func (c *comparison) reportUnlinked() {
 			continue
 		}
 		s := c.subscription(int32(i))
-		if s.ID == "" || s.Incomplete != "" || c.badSubs[s.ID] {
+		if s.Incomplete != "" || c.badSubs[s.ID] {
 			continue
 		}
 		v := c.view(s, -1)

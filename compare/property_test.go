@@ -293,7 +293,8 @@ func checkWellFormed(t *testing.T, in compare.Input, res *compare.Result) {
 		if rank[0] < 0 || rank[1] < 0 {
 			t.Fatalf("finding %d: unknown severity or kind: %+v", i, f)
 		}
-		if i > 0 && (rank[0] < prev[0] || rank[0] == prev[0] && rank[1] < prev[1]) {
+		if i > 0 && (rank[0] < prev[0] || rank[0] == prev[0] && rank[1] < prev[1] ||
+			rank == prev && f.Account < res.Findings[i-1].Account) {
 			t.Fatalf("finding %d out of order: %+v", i, f)
 		}
 		prev = rank
