@@ -86,7 +86,7 @@ func (c *comparison) judge(a int32) {
 // load gathers account a's records into c.x.
 func (c *comparison) load(a int32) *acct {
 	x := &c.x
-	x.id = c.acctIDs[a]
+	x.id = c.accountID(a)
 	x.rows, x.subs, x.refs = x.rows[:0], x.subs[:0], x.refs[:0]
 	x.judged = x.judged[:0]
 	x.on, x.paid, x.ent, x.skip = false, false, false, false

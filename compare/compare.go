@@ -33,7 +33,7 @@ func Compare(in Input, p *Profile, asOf time.Time) (*Result, error) {
 	c.indexGrants()
 	c.linkSubscriptions()
 	c.group()
-	for a := range c.acctIDs {
+	for a := range c.acctSrc {
 		c.judge(int32(a))
 	}
 	c.reportUnlinked()
@@ -64,7 +64,11 @@ type comparison struct {
 	// checks that can run
 	planCheck, seatCheck, expiryCheck bool
 
-	acctIDs []string         // account number → id
+	// Account number → where its id is kept: the index of an access
+	// record, or ^k for named[k], an account that only a subscription's
+	// metadata names.
+	acctSrc []int32
+	named   []string
 	acctNum *idIndex         // id → account number
 	bySub   *idIndex         // stored subscription id → first grant storing it
 	byCus   map[string]int32 // stored customer id → account, for the

@@ -110,8 +110,10 @@ type Finding struct {
 	Subscriptions []string `json:"subscriptions,omitempty"`
 	// Price is the Stripe price involved (unmapped_price only).
 	Price string `json:"price,omitempty"`
-	// Plan is the internal plan concerned, or the plan family for
-	// duplicate_subscriptions.
+	// Plan is the plan concerned: the plan granted, or for
+	// paid_without_access the plans billed, or for
+	// duplicate_subscriptions the plan family. Several are
+	// comma-separated.
 	Plan string `json:"plan,omitempty"`
 	// Accounts lists, sorted, the accounts that share one Stripe id
 	// (ambiguous_identity only).

@@ -9,8 +9,8 @@ import (
 // access records store.
 func (c *comparison) indexGrants() {
 	gs := c.in.Grants
-	c.acctIDs = make([]string, 0, len(gs))
-	c.acctNum = newIDIndex(len(gs), func(a int32) string { return c.acctIDs[a] })
+	c.acctSrc = make([]int32, 0, len(gs))
+	c.acctNum = newIDIndex(len(gs), c.accountID)
 	c.bySub = newIDIndex(len(gs), func(g int32) string { return gs[g].SubscriptionID })
 	c.grantAcct = make([]int32, len(gs))
 	for i := range gs {
@@ -21,7 +21,7 @@ func (c *comparison) indexGrants() {
 				"access record has no account id")
 			continue
 		}
-		a := c.account(g.AccountID)
+		a := c.account(g.AccountID, int32(i))
 		c.grantAcct[i] = a
 		if g.SubscriptionID != "" {
 			c.storeSub(int32(i), a)
@@ -37,13 +37,29 @@ func cmp0(a, b string) string {
 	return b
 }
 
-// account returns the number of account id, numbering it if new.
-func (c *comparison) account(id string) int32 {
-	a, had := c.acctNum.put(id, int32(len(c.acctIDs)))
+// account returns the number of account id, numbering it if new. src
+// says where the id is kept: the index of an access record that holds
+// it, or -1 when only a subscription's metadata names the account.
+func (c *comparison) account(id string, src int32) int32 {
+	if src < 0 {
+		src = ^int32(len(c.named))
+	}
+	a, had := c.acctNum.put(id, int32(len(c.acctSrc)))
 	if !had {
-		c.acctIDs = append(c.acctIDs, id)
+		if src < 0 {
+			c.named = append(c.named, id)
+		}
+		c.acctSrc = append(c.acctSrc, src)
 	}
 	return a
+}
+
+// accountID returns the id of account a.
+func (c *comparison) accountID(a int32) string {
+	if src := c.acctSrc[a]; src >= 0 {
+		return c.in.Grants[src].AccountID
+	}
+	return c.named[^c.acctSrc[a]]
 }
 
 // storeSub indexes the subscription id that grant g of account a stores.
@@ -117,6 +133,9 @@ func (c *comparison) indexCustomers() {
 		}
 	}
 	c.byCus = make(map[string]int32, len(wanted))
+	if len(wanted) == 0 {
+		return
+	}
 	for i := range c.in.Grants {
 		g := &c.in.Grants[i]
 		if a := c.grantAcct[i]; a != noAccount && wanted[g.CustomerID] {
@@ -182,7 +201,7 @@ func (c *comparison) linkBy(i, k int32) {
 		}
 	case ByMetadata:
 		if v := s.Metadata[l.Key]; v != "" {
-			a, ok = c.account(v), true
+			a, ok = c.account(v, -1), true
 		}
 	}
 	if ok {
@@ -211,7 +230,7 @@ func (c *comparison) noteAmbiguous(i int32) {
 // group lists each account's records, and marks as held the accounts that
 // share a Stripe id with another.
 func (c *comparison) group() {
-	n := len(c.acctIDs)
+	n := len(c.acctSrc)
 	c.held = make([]bool, n)
 	c.grantStart, c.grantOrder = groupBy(c.grantAcct, n)
 	c.subStart, c.subOrder = groupBy(c.subAcct, n)
@@ -300,7 +319,7 @@ func (c *comparison) reportAmbiguous() {
 func (c *comparison) ambiguous(cus, sub, stripe string, accts []int32, why string) {
 	ids := make([]string, len(accts))
 	for i, a := range accts {
-		ids[i] = c.acctIDs[a]
+		ids[i] = c.accountID(a)
 	}
 	slices.Sort(ids)
 	c.add(Finding{
