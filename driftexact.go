@@ -91,7 +91,9 @@ func Check(ctx context.Context, job Job) (*report.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("driftexact: %w", err)
 	}
-	return report.New(res, bp, ap), nil
+	return report.New(res, report.Meta{
+		Billing: bp, Access: ap, Digests: report.Digest(in, job.Profile),
+	}), nil
 }
 
 // side is what one pull gathered. Each goroutine of Check owns one.
@@ -118,6 +120,9 @@ func (sd *side) pullBilling(ctx context.Context, b source.Billing, clock func() 
 	}
 	sd.pull.Finished = clock()
 	sd.pull.Records = len(sd.subs) + len(sd.bad)
+	if sr, ok := b.(source.StatsReporter); ok {
+		sd.pull.Pages = sr.LastPull().Pages
+	}
 	return nil
 }
 

@@ -152,3 +152,16 @@ type Describer interface {
 type FieldReporter interface {
 	Unavailable() []string
 }
+
+// Stats describes what one pull read.
+type Stats struct {
+	Records int // records yielded
+	Pages   int // API pages or batches read; 0 where the source has none
+}
+
+// StatsReporter is an optional interface of a source that counts what its
+// most recent completed pull read, for the report's pull stamps. Sources
+// that are read by several pulls at once may report either pull.
+type StatsReporter interface {
+	LastPull() Stats
+}
