@@ -305,12 +305,12 @@ func (c *comparison) reportUnlinked() {
 // subscription id, and the customer ids a subscription needed to link.
 func (c *comparison) reportAmbiguous() {
 	for id, accts := range c.multiSub {
-		c.ambiguous(c.ambSubCustomer[id], id, "subscription id "+id, accts,
+		c.ambiguous(c.ambSubCustomer[id], id, id, accts,
 			"one subscription id is stored on several accounts")
 	}
 	for _, i := range c.ambCustomer {
 		s := c.subscription(i)
-		c.ambiguous(s.CustomerID, s.ID, "customer id "+s.CustomerID,
+		c.ambiguous(s.CustomerID, s.ID, s.CustomerID,
 			c.multiCus[s.CustomerID],
 			"the subscription's customer id is stored on several accounts")
 	}
