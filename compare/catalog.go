@@ -26,6 +26,11 @@ type catalog struct {
 	mapsPrices bool
 	// perSeat is true when some plan is billed per seat.
 	perSeat bool
+	// The last plan name and price id looked up, and what they gave:
+	// neighbouring records mostly share them. A catalog belongs to one
+	// comparison, so this needs no lock.
+	lastName, lastPrice string
+	lastPlan, lastRef   int32
 }
 
 const noPlan int32 = -1
@@ -77,7 +82,11 @@ func (c *catalog) refs(m map[string]string) map[string]int32 {
 // resolve maps an item to a plan: by price id, then lookup key, then
 // product id. It returns noPlan when nothing matches.
 func (c *catalog) resolve(it *source.Item) int32 {
+	if it.PriceID == c.lastPrice && it.PriceID != "" {
+		return c.lastRef
+	}
 	if r, ok := c.byPrice[it.PriceID]; ok {
+		c.lastPrice, c.lastRef = it.PriceID, r
 		return r
 	}
 	if r, ok := c.byLookup[it.LookupKey]; ok {
@@ -92,10 +101,15 @@ func (c *catalog) resolve(it *source.Item) int32 {
 // plan returns the number of a named plan, or noPlan when the profile
 // does not mention it.
 func (c *catalog) plan(name string) int32 {
-	if r, ok := c.byName[name]; ok {
-		return r
+	if name == c.lastName && name != "" {
+		return c.lastPlan
 	}
-	return noPlan
+	r, ok := c.byName[name]
+	if !ok {
+		r = noPlan
+	}
+	c.lastName, c.lastPlan = name, r
+	return r
 }
 
 // family returns the family of plan number ref, or of the unmentioned plan

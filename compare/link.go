@@ -153,6 +153,13 @@ func (c *comparison) linkSubscriptions() {
 	subs := c.in.Subscriptions
 	c.subAcct = make([]int32, len(subs))
 	c.subBy = make([]int32, len(subs))
+	// The first strategy runs in the same pass as the checks of each
+	// record, unless it needs the customer index, which is built from the
+	// subscriptions left unlinked.
+	first := 0
+	if len(c.links) > 0 && c.links[0].By != ByCustomerID {
+		first = 1
+	}
 	for i := range subs {
 		s := &subs[i]
 		c.subAcct[i], c.subBy[i] = noAccount, -1
@@ -166,11 +173,15 @@ func (c *comparison) linkSubscriptions() {
 		case s.ID == "":
 			c.subAcct[i] = unlinkable
 			c.incomplete("billing", s.CustomerID, "subscription has no id")
+			continue
 		case s.Incomplete != "":
 			c.incomplete("billing", s.ID, s.Incomplete)
 		}
+		if first == 1 {
+			c.linkBy(int32(i), 0)
+		}
 	}
-	for k := range c.links {
+	for k := first; k < len(c.links); k++ {
 		if c.links[k].By == ByCustomerID {
 			c.indexCustomers()
 		}
