@@ -69,10 +69,11 @@ type comparison struct {
 	// metadata names.
 	acctSrc []int32
 	named   []string
-	acctNum *idIndex         // id → account number
-	bySub   *idIndex         // stored subscription id → first grant storing it
-	byCus   map[string]int32 // stored customer id → account, for the
-	// customers of subscriptions that reach the customer strategy
+	acctNum *idIndex // account id → account number
+	bySub   *idIndex // stored subscription id → first grant storing it
+	// byCus maps stored customer ids to accounts, for the customers of
+	// the subscriptions that reach the customer strategy only.
+	byCus map[string]int32
 	// Ids stored on several accounts, with those accounts; sharedSub
 	// marks the first grant storing such a subscription id.
 	multiSub, multiCus map[string][]int32

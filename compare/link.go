@@ -17,7 +17,7 @@ func (c *comparison) indexGrants() {
 		g := &gs[i]
 		if g.AccountID == "" {
 			c.grantAcct[i] = noAccount
-			c.incomplete("access", cmp0(g.SubscriptionID, g.CustomerID),
+			c.incomplete("access", firstNonEmpty(g.SubscriptionID, g.CustomerID),
 				"access record has no account id")
 			continue
 		}
@@ -29,8 +29,8 @@ func (c *comparison) indexGrants() {
 	}
 }
 
-// cmp0 returns the first non-empty string.
-func cmp0(a, b string) string {
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(a, b string) string {
 	if a != "" {
 		return a
 	}
@@ -98,9 +98,10 @@ func (c *comparison) subAccount(id string) (int32, bool) {
 	return c.grantAcct[g], true
 }
 
-// store records that account a stores customer id id. An id stored on
-// several accounts maps to severalAccounts, and multiCus lists them.
-func (c *comparison) store(id string, a int32) {
+// storeCustomer records that account a stores customer id id. An id
+// stored on several accounts maps to severalAccounts, and multiCus lists
+// them.
+func (c *comparison) storeCustomer(id string, a int32) {
 	prev, ok := c.byCus[id]
 	switch {
 	case !ok:
@@ -139,7 +140,7 @@ func (c *comparison) indexCustomers() {
 	for i := range c.in.Grants {
 		g := &c.in.Grants[i]
 		if a := c.grantAcct[i]; a != noAccount && wanted[g.CustomerID] {
-			c.store(g.CustomerID, a)
+			c.storeCustomer(g.CustomerID, a)
 		}
 	}
 }
@@ -161,23 +162,7 @@ func (c *comparison) linkSubscriptions() {
 		first = 1
 	}
 	for i := range subs {
-		s := &subs[i]
-		c.subAcct[i], c.subBy[i] = noAccount, -1
-		if parseStatus(s.Status) == statusUnknown {
-			if c.unknown == nil {
-				c.unknown = map[string]bool{}
-			}
-			c.unknown[s.Status] = true
-		}
-		switch {
-		case s.ID == "":
-			c.subAcct[i] = unlinkable
-			c.incomplete("billing", s.CustomerID, "subscription has no id")
-			continue
-		case s.Incomplete != "":
-			c.incomplete("billing", s.ID, s.Incomplete)
-		}
-		if first == 1 {
+		if c.admit(int32(i)) && first == 1 {
 			c.linkBy(int32(i), 0)
 		}
 	}
@@ -196,6 +181,29 @@ func (c *comparison) linkSubscriptions() {
 			c.noteAmbiguous(int32(i))
 		}
 	}
+}
+
+// admit notes what coverage needs to know of subscription i (an unknown
+// status, an incomplete record) and reports whether it can be linked: a
+// subscription without an id cannot.
+func (c *comparison) admit(i int32) bool {
+	s := c.subscription(i)
+	c.subAcct[i], c.subBy[i] = noAccount, -1
+	if parseStatus(s.Status) == statusUnknown {
+		if c.unknown == nil {
+			c.unknown = map[string]bool{}
+		}
+		c.unknown[s.Status] = true
+	}
+	switch {
+	case s.ID == "":
+		c.subAcct[i] = unlinkable
+		c.incomplete("billing", s.CustomerID, "subscription has no id")
+		return false
+	case s.Incomplete != "":
+		c.incomplete("billing", s.ID, s.Incomplete)
+	}
+	return true
 }
 
 // linkBy tries strategy k on subscription i.
