@@ -76,6 +76,7 @@ func ExampleWriteText() {
 	//   kind                          high  medium     low   total
 	//   paid_without_access              1       -       -       1
 	//   all kinds                        1       -       -       1
+	//   caveat         1 check did not run (see COVERAGE)
 	//
 	// HIGH (1)
 	//
@@ -85,9 +86,9 @@ func ExampleWriteText() {
 	//       subscriptions  sub_A
 	//       plan           pro
 	//       compared       access
-	//       stripe         entitled (sub_A active)
+	//       stripe         entitled by sub_A active
 	//       internal       access off
-	//       rule           Stripe entitles the account at the as-of time but access is not on
+	//       rule           Stripe entitles the account at the as-of time, but its access is off
 	//       link           linked by subscription_id
 }
 
@@ -128,7 +129,7 @@ func ExampleWriteCSV() {
 	fmt.Print(elideFingerprints(out, r))
 	// Output:
 	// workspace,as_of,severity,kind,direction,account,customer,subscriptions,plan,field,stripe,internal,rule,linked_by,tried,fingerprint,masked
-	// acme,2024-06-15T00:00:00Z,high,paid_without_access,under_granted,acct_1,cus_A,sub_A,pro,access,entitled (sub_A active),access off,Stripe entitles the account at the as-of time but access is not on,subscription_id,,…,false
+	// acme,2024-06-15T00:00:00Z,high,paid_without_access,under_granted,acct_1,cus_A,sub_A,pro,access,entitled by sub_A active,access off,"Stripe entitles the account at the as-of time, but its access is off",subscription_id,,…,false
 }
 
 func ExampleWriteMarkdown() {
@@ -144,7 +145,7 @@ func ExampleWriteMarkdown() {
 	// Output:
 	// | # | severity | kind | account | Stripe ids | plan | compared | Stripe | internal | rule | link | fingerprint |
 	// |--:|---|---|---|---|---|---|---|---|---|---|---|
-	// | 1 | high | paid\_without\_access, under\_granted | acct\_1 | cus\_A sub\_A | pro | access | entitled (sub\_A active) | access off | Stripe entitles the account at the as-of time but access is not on | linked by subscription\_id | … |
+	// | 1 | high | paid\_without\_access, under\_granted | acct\_1 | cus\_A sub\_A | pro | access | entitled by sub\_A active | access off | Stripe entitles the account at the as-of time, but its access is off | linked by subscription\_id | … |
 }
 
 func ExampleWriteHTML() {
@@ -277,6 +278,6 @@ func ExampleMask() {
 	fmt.Println(masker.Account("acct_1") == f.Account)
 	// Output:
 	// acct-fb98ab3177da4b86 cus-8aec7876cc68843c [sub-c18723166705f435]
-	// entitled (sub-c18723166705f435 active)
+	// entitled by sub-c18723166705f435 active
 	// true
 }
