@@ -40,12 +40,14 @@ func ExampleCheck() {
 	fmt.Printf("checked %d subscriptions and %d grants\n",
 		rep.Coverage.Subscriptions, rep.Coverage.Grants)
 	for _, f := range rep.Findings {
-		fmt.Printf("%s %s %s: stripe %q, internal %q\n",
-			f.Severity, f.Kind, f.Account, f.Stripe, f.Internal)
+		fmt.Printf("%s %s %s\n", f.Severity, f.Kind, f.Account)
+		fmt.Printf("  stripe:   %s\n  internal: %s\n", f.Stripe, f.Internal)
 	}
 	// Output:
 	// checked 2 subscriptions and 2 grants
-	// high access_without_payment acct_2: stripe "not entitled (sub_2 canceled)", internal "access on"
+	// high access_without_payment acct_2
+	//   stripe:   not entitled: sub_2 canceled, ended 2024-06-12T00:00:00Z
+	//   internal: access on
 }
 
 // Options fix the clock, so pull stamps and the as-of time are the same on

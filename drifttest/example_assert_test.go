@@ -40,7 +40,7 @@ func ExampleAssertNoDrift() {
 	// Output:
 	// billing and access disagree in workspace "test" as of 2024-06-15T00:00:00Z: 1 finding
 	//   1. high access_without_payment (over_granted), account "acct_1", plan "pro"
-	//      access: stripe "not entitled (sub_1 canceled)", internal "access on"
-	//      rule: access is on but no subscription entitles the account at the as-of time
-	//      stripe ids: sub_1 (linked by subscription_id)
+	//      access: stripe "not entitled: sub_1 canceled, ended 2024-06-13T00:00:00Z", internal "access on"
+	//      rule: access is on, but no subscription in Stripe entitles the account at the as-of time
+	//      stripe ids: cus_1 sub_1 (linked by subscription_id)
 }
