@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/driftexact/driftexact/compare"
@@ -134,13 +135,26 @@ func junitProperties(r *Report) []junitProperty {
 	if r.Masked {
 		masked = "true"
 	}
-	return []junitProperty{
+	props := []junitProperty{
 		{"workspace", r.Workspace},
 		{"as_of", stamp(r.AsOf)},
 		{"engine", r.Engine},
 		{"masked", masked},
 		{"report_digest", r.Integrity.Digest},
 	}
+	if h := r.History; h != nil {
+		n := func(name string, v int64) junitProperty {
+			return junitProperty{"history_" + name, strconv.FormatInt(v, 10)}
+		}
+		c := h.Counts
+		props = append(props, n("run", h.Run), n("previous", h.Previous),
+			n("recur_after", int64(h.RecurAfter)),
+			n("new", int64(c.New)), n("persisting", int64(c.Persisting)),
+			n("reopened", int64(c.Reopened)), n("resolved", int64(c.Resolved)),
+			n("unchecked", int64(c.Unchecked)), n("recurring", int64(c.Recurring)),
+			n("acknowledged", int64(c.Acknowledged)))
+	}
+	return props
 }
 
 // junitCheck builds the suite of one check.
@@ -161,9 +175,10 @@ func junitCheck(r *Report, check string) junitSuite {
 		bySubject[sub] = append(bySubject[sub], f)
 	}
 	slices.Sort(subjects)
+	idx := entryIndex(r.History)
 	for _, sub := range subjects {
 		s.Cases = append(s.Cases, junitCase{
-			Name: sub, Classname: class, Failure: junitFail(bySubject[sub]),
+			Name: sub, Classname: class, Failure: junitFail(bySubject[sub], idx),
 		})
 	}
 	rest := junitCase{Name: "all accounts", Classname: class}
@@ -196,7 +211,9 @@ func subject(f *compare.Finding) string {
 	return "unlinked record"
 }
 
-func junitFail(fs []*compare.Finding) *junitFailure {
+// junitFail describes the findings of one subject, with their lifecycle
+// from idx when the report has a history.
+func junitFail(fs []*compare.Finding, idx map[string]*HistoryEntry) *junitFailure {
 	slices.SortStableFunc(fs, func(a, b *compare.Finding) int {
 		return cmp.Compare(slices.Index(compare.Kinds, a.Kind), slices.Index(compare.Kinds, b.Kind))
 	})
@@ -213,7 +230,7 @@ func junitFail(fs []*compare.Finding) *junitFailure {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		writeFindingLines(&b, f)
+		writeFindingLines(&b, f, idx[f.Fingerprint])
 	}
 	fail.Text = b.String()
 	return fail
@@ -221,8 +238,9 @@ func junitFail(fs []*compare.Finding) *junitFailure {
 
 // writeFindingLines writes a finding as "name: value" lines. Values are
 // made printable, which also keeps out the control characters that XML
-// cannot hold even in a CDATA section.
-func writeFindingLines(b *strings.Builder, f *compare.Finding) {
+// cannot hold even in a CDATA section. e, when not nil, adds the
+// finding's lifecycle.
+func writeFindingLines(b *strings.Builder, f *compare.Finding, e *HistoryEntry) {
 	line := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(b, "%s: %s\n", k, printable(v))
@@ -239,5 +257,11 @@ func writeFindingLines(b *strings.Builder, f *compare.Finding) {
 	line("internal", f.Internal)
 	line("rule", f.Rule)
 	line("link", linkLine(f))
+	if e != nil {
+		line("lifecycle", lifeMark(e))
+		if e.Ack != nil {
+			line("acknowledged", ackLine(e.Ack))
+		}
+	}
 	line("fingerprint", f.Fingerprint)
 }

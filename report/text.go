@@ -25,7 +25,9 @@ func WriteText(w io.Writer, r *Report) error {
 	t := &textWriter{w: bufio.NewWriter(w)}
 	t.header(r)
 	t.summary(r)
+	t.history(r.History)
 	t.findings(r)
+	t.gone(r.History)
 	t.notes(r)
 	t.coverage(&r.Coverage)
 	t.integrity(r)
@@ -124,16 +126,18 @@ func dash(n int) string {
 
 func (t *textWriter) findings(r *Report) {
 	n := 0
+	idx := entryIndex(r.History)
 	for _, g := range groups(r.Findings) {
 		t.section(fmt.Sprintf("%s (%d)", strings.ToUpper(g.Severity), len(g.Findings)))
 		for _, f := range g.Findings {
 			n++
-			t.finding(n, f)
+			t.finding(n, f, idx[f.Fingerprint])
 		}
 	}
 }
 
-func (t *textWriter) finding(n int, f *compare.Finding) {
+// finding writes one finding, with its lifecycle when e is not nil.
+func (t *textWriter) finding(n int, f *compare.Finding, e *HistoryEntry) {
 	t.w.WriteByte('\n')
 	t.line("%5s %s", strconv.Itoa(n)+".", printable(kindTitle(f)))
 	opt := func(label, v string) {
@@ -154,6 +158,12 @@ func (t *textWriter) finding(n int, f *compare.Finding) {
 	t.field(6, "internal", f.Internal)
 	t.field(6, "rule", f.Rule)
 	opt("link", linkLine(f))
+	if e != nil {
+		t.field(6, "lifecycle", lifeMark(e))
+		if e.Ack != nil {
+			t.field(6, "acknowledged", ackLine(e.Ack))
+		}
+	}
 	t.field(6, "fingerprint", f.Fingerprint)
 }
 
