@@ -34,7 +34,10 @@ func cssHash(css string) string {
 
 // WriteHTML writes r as one self-contained HTML page: no script, no
 // external asset, an inline SVG chart of findings by kind and severity,
-// the findings table, notes, coverage and integrity stamps. Every value
+// the findings table, notes, coverage and integrity stamps; with a
+// history section, also the recurring drift, a lifecycle column and the
+// findings resolved or left unchecked, styled by a second sheet that the
+// policy allows by its hash. Every value
 // is escaped by html/template, so markup in a value shows as text, and
 // the page's content security policy forbids scripts and any load should
 // markup get in all the same. Control characters and characters that

@@ -83,7 +83,9 @@ type junitSkipped struct {
 // linked), and one more case stands for every other account: it passes
 // when the check ran and is skipped, with the reason, when it did not.
 // The report does not list the accounts that had no finding, so they are
-// not named one by one. The caller closes w.
+// not named one by one. A report with a history section adds its counts
+// as properties of each suite, and each finding's lifecycle to its
+// failure text. The caller closes w.
 func WriteJUnit(w io.Writer, r *Report) error {
 	doc := junitDoc(r)
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -12,7 +12,9 @@ import (
 
 // WriteMarkdown writes r as GitHub-flavoured Markdown for tickets and
 // pull-request comments: the summary, a table of findings, notes, coverage
-// and the integrity stamps. Every value from the report is escaped, so
+// and the integrity stamps. A report with a history section also gets a
+// table of recurring drift, a lifecycle column in the findings table, and
+// lists of the findings resolved or left unchecked. Every value from the report is escaped, so
 // that pipes cannot break a table and no value can become a link, an
 // image, emphasis, HTML, a mention or an issue reference; control
 // characters are shown escaped. The caller closes w.

@@ -18,7 +18,10 @@ const (
 )
 
 // WriteText writes r for a terminal: a summary, the findings grouped by
-// severity, notes, coverage and the integrity stamps. Lines are at most
+// severity, notes, coverage and the integrity stamps. A report with a
+// history section also gets the recurring drift after the summary, a
+// lifecycle line on each finding, and the findings resolved or left
+// unchecked since the previous run. Lines are at most
 // 100 columns wide; values that hold control characters or text-reordering
 // characters are shown with those escaped. The caller closes w.
 func WriteText(w io.Writer, r *Report) error {
