@@ -57,8 +57,9 @@ func section(lc *Lifecycle) *report.History {
 			DaysOpen: e.DaysOpen, Recurring: e.Recurring,
 		}
 		if a := e.Ack; a != nil {
-			h.Entries[i].Ack = &report.Acknowledgement{Author: a.Author,
-				Reason: a.Reason, Expires: a.Expires}
+			// Only the mark and its expiry: author and reason
+			// stay in the store.
+			h.Entries[i].Ack = &report.Acknowledgement{Expires: a.Expires}
 		}
 	}
 	return h

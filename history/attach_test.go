@@ -188,6 +188,22 @@ func TestAttachThroughSQLite(t *testing.T) {
 	}
 	for _, f := range report.Formats {
 		golden(t, "attach"+f.Ext(), last, f)
+		// Acknowledgements are marked in reports, but who made them and
+		// why stay in the store.
+		var buf bytes.Buffer
+		if err := report.Write(&buf, last, f); err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"ops@acme.test", "card migration",
+			"billing@acme.test", "plan change pending"} {
+			if bytes.Contains(buf.Bytes(), []byte(secret)) {
+				t.Errorf("%s report holds the acknowledgement's %q", f, secret)
+			}
+		}
+		if !bytes.Contains(buf.Bytes(), []byte("acknowledged")) &&
+			!bytes.Contains(buf.Bytes(), []byte(`"ack"`)) {
+			t.Errorf("%s report does not mark the acknowledged finding", f)
+		}
 	}
 }
 

@@ -90,8 +90,9 @@
 //
 // [Attach] puts a lifecycle into its report as the report's history
 // section ([report.History]), which every format then shows: recurring
-// drift first, a lifecycle mark per finding, acknowledgements, and what
-// was resolved since the previous run. Attach between [SQLStore.Save]
+// drift first, a lifecycle mark per finding, acknowledgements (marked with
+// their expiry only: who acknowledged a finding and why stay in the
+// store), and what was resolved since the previous run. Attach between [SQLStore.Save]
 // and signing: it refuses a signed report, since the signature would no
 // longer hold. The section is not stored; the run in the store keeps the
 // digest of the report without it.

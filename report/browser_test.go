@@ -369,7 +369,7 @@ func TestHTMLHistoryInChromium(t *testing.T) {
 		}
 		e := r.History.Entries[i]
 		if got := life[0].text(); !strings.HasPrefix(got, string(e.Status)) ||
-			(e.Ack != nil) != strings.Contains(got, "acknowledged by ops@acme.test") {
+			(e.Ack != nil) != strings.Contains(got, "acknowledged until") {
 			t.Errorf("row %d: lifecycle %q for entry %+v", i+1, got, e)
 		}
 	}

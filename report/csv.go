@@ -20,7 +20,7 @@ var csvHeader = []string{
 // history section.
 var csvHistoryHeader = []string{
 	"lifecycle", "first_seen", "since", "runs_seen", "streak", "reopened",
-	"days_open", "recurring", "ack_author", "ack_reason", "ack_expires",
+	"days_open", "recurring", "acknowledged_until",
 }
 
 // WriteCSV writes one row per finding, after a header row, for
@@ -37,8 +37,8 @@ var csvHistoryHeader = []string{
 // A report with a history section has the columns of each finding's
 // lifecycle after those: its status, the first-seen and since times, the
 // runs seen, the streak, the times reopened, the days open, whether it is
-// recurring, and the author, reason and expiry of an acknowledgement
-// (empty when there is none). Without the section the header is the
+// recurring, and the expiry of an acknowledgement (empty when there is
+// none). Without the section the header is the
 // same as ever.
 //
 // A report without findings gives the header row alone; the summary,
@@ -86,13 +86,13 @@ func csvLife(e *HistoryEntry) []string {
 	}
 	t := func(v time.Time) string { return v.UTC().Format(time.RFC3339Nano) }
 	n := strconv.Itoa
-	ack := []string{"", "", ""}
+	ack := ""
 	if a := e.Ack; a != nil {
-		ack = []string{a.Author, a.Reason, t(a.Expires)}
+		ack = t(a.Expires)
 	}
-	return append([]string{string(e.Status), t(e.FirstSeen), t(e.Since),
+	return []string{string(e.Status), t(e.FirstSeen), t(e.Since),
 		n(e.RunsSeen), n(e.Streak), n(e.Reopened), n(e.DaysOpen),
-		strconv.FormatBool(e.Recurring)}, ack...)
+		strconv.FormatBool(e.Recurring), ack}
 }
 
 // inertCell keeps a spreadsheet from evaluating a cell as a formula.

@@ -54,7 +54,7 @@
 //
 // With the section, text, Markdown and HTML show the recurring drift
 // first, a lifecycle mark on each finding ("persisting 3 runs since
-// 2024-06-01", "reopened ×2", "acknowledged by ... until ...: reason"),
+// 2024-06-01", "reopened ×2", "acknowledged until ..."),
 // and the findings resolved since the previous run or left unchecked;
 // CSV adds lifecycle columns and JUnit properties with the counts.
 // Without it, a report and every rendering of it are exactly as they
@@ -95,8 +95,7 @@
 // account number, an e-mail address) against a pseudonym.
 //
 // Ids are replaced wherever they appear: in findings, notes, coverage and
-// the history section (whose acknowledgement authors and reasons are free
-// text), inside the values of findings (an id list such as "entitled
+// the history section, inside the values of findings (an id list such as "entitled
 // (sub_1 active)"), in the account lists of ambiguous_identity findings
 // and in the reasons of records not read whole. A text field of a finding that
 // this package does not know by name, as a newer compare may add, is

@@ -260,9 +260,7 @@ func historyFor(r *report.Report) *report.History {
 		e.Account, e.CustomerID, e.Plan = f.Account, f.CustomerID, f.Plan
 		e.Subscriptions, e.LastSeen = slices.Clone(f.Subscriptions), asOf
 		if len(h.Entries) == 2 {
-			e.Ack = &report.Acknowledgement{Author: "ops@acme.test",
-				Reason:  "customer migrating cards, see CHG-1042",
-				Expires: asOf.AddDate(0, 0, 7)}
+			e.Ack = &report.Acknowledgement{Expires: asOf.AddDate(0, 0, 7)}
 		}
 		h.Entries = append(h.Entries, e)
 	}

@@ -128,11 +128,10 @@ type HistoryEntry struct {
 	Ack *Acknowledgement `json:"ack,omitempty"`
 }
 
-// Acknowledgement records that an operator knows of a finding. It holds
-// until Expires.
+// Acknowledgement marks a finding an operator has acknowledged. It holds
+// until Expires. Who acknowledged it and why stay in the history store
+// and are never copied into a report.
 type Acknowledgement struct {
-	Author  string    `json:"author"`
-	Reason  string    `json:"reason"`
 	Expires time.Time `json:"expires"`
 }
 

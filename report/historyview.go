@@ -111,7 +111,7 @@ func lifeDetail(e *HistoryEntry) string {
 
 // ackLine describes an acknowledgement after the word "acknowledged".
 func ackLine(a *Acknowledgement) string {
-	return "by " + a.Author + " until " + stamp(a.Expires) + ": " + a.Reason
+	return "until " + stamp(a.Expires)
 }
 
 // howLong says how long a recurring entry has been open.

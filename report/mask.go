@@ -325,7 +325,6 @@ func (t *maskTable) history(h *History, fs []compare.Finding) *History {
 		}
 		if e.Ack != nil {
 			a := *e.Ack
-			a.Author, a.Reason = t.all.replace(a.Author), t.all.replace(a.Reason)
 			e.Ack = &a
 		}
 		t.maskStrings(reflect.ValueOf(&e).Elem(), maskedEntryFields)
