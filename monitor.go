@@ -48,7 +48,8 @@ type MonitorRun struct {
 	Run int64
 	// Started is when the run began, by the monitor's clock.
 	Started time.Time
-	// Report and Lifecycle are nil when the run failed.
+	// Report and Lifecycle are nil when the run failed. The report carries
+	// the lifecycle as its history section.
 	Report    *report.Report
 	Lifecycle *history.Lifecycle
 	// New and Resolved are the lifecycle entries that became new and
@@ -172,6 +173,10 @@ func (m *monitor) runOnce(ctx context.Context) (MonitorRun, bool) {
 		return ev, true
 	}
 	m.failures = 0
+	if err := history.Attach(rep, ev.Lifecycle); err != nil {
+		// The run is stored; only its report lacks the section.
+		ev.Err = fmt.Errorf("driftexact: attach lifecycle to report: %w", err)
+	}
 	ev.Report, ev.Run = rep, ev.Lifecycle.Run
 	ev.New = ev.Lifecycle.Status(history.New)
 	ev.Resolved = ev.Lifecycle.Status(history.Resolved)

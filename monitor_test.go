@@ -181,6 +181,9 @@ func TestMonitor(t *testing.T) {
 		outcomes = append(outcomes, outcome{r.Run, accounts(r.New),
 			accounts(r.Resolved), r.Err != nil, r.Failures, r.Next})
 		failed := r.Err != nil
+		if r.Report != nil && (r.Report.History == nil || r.Report.History.Run != r.Run) {
+			t.Errorf("run %d: report carries no history section of its run", r.Run)
+		}
 		if failed == (r.Report == nil) && failed == (r.Lifecycle == nil) {
 			continue
 		}

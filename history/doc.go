@@ -88,6 +88,15 @@
 // every lifecycle, with its [Entry.Ack] set, until the acknowledgement
 // expires at a run's as-of time.
 //
+// [Attach] puts a lifecycle into its report as the report's history
+// section ([report.History]), which every format then shows: recurring
+// drift first, a lifecycle mark per finding, acknowledgements (marked with
+// their expiry only: who acknowledged a finding and why stay in the
+// store), and what was resolved since the previous run. Attach between [SQLStore.Save]
+// and signing: it refuses a signed report, since the signature would no
+// longer hold. The section is not stored; the run in the store keeps the
+// digest of the report without it.
+//
 // Retention ([Options.Retention]) keeps, per workspace, the newest N runs
 // or the runs within a time span of the newest, and is applied within
 // every save. Fingerprints resolved before the oldest run kept are

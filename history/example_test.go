@@ -111,3 +111,45 @@ func Example() {
 	//     acknowledged by ops@example.com until 2024-06-09T00:00:00Z: card migration
 	// 4 runs stored; the last held 2 findings
 }
+
+// Attach puts a run's lifecycle into its report, so that every format the
+// report is written in shows it. Here acct_b stays locked out for three
+// daily checks, and so recurs.
+func ExampleAttach() {
+	dir, err := os.MkdirTemp("", "history-attach-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "history.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	store, err := history.OpenSQL(ctx, db, &history.Options{RecurAfter: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for d, off := range [][]string{{"acct_a", "acct_b"}, {"acct_b"}, {"acct_b", "acct_c"}} {
+		rep, err := driftexact.Check(ctx, *check(d, off...))
+		if err != nil {
+			log.Fatal(err)
+		}
+		lc, err := store.Save(ctx, "acme", rep)
+		if err != nil {
+			log.Fatal(err)
+		}
+		// Attach before signing: Attach refuses a signed report.
+		if err := history.Attach(rep, lc); err != nil {
+			log.Fatal(err)
+		}
+		h := rep.History
+		fmt.Printf("run %d: %d new, %d persisting, %d resolved, %d recurring\n",
+			h.Run, h.Counts.New, h.Counts.Persisting, h.Counts.Resolved, h.Counts.Recurring)
+	}
+	// Output:
+	// run 1: 2 new, 0 persisting, 0 resolved, 0 recurring
+	// run 2: 0 new, 1 persisting, 1 resolved, 0 recurring
+	// run 3: 1 new, 1 persisting, 0 resolved, 1 recurring
+}

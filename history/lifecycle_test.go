@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/driftexact/driftexact/compare"
+	"github.com/driftexact/driftexact/report"
 )
 
 // TestCheckOfCoversCompare guards the table that tells which coverage
@@ -102,5 +103,21 @@ func TestDaysBetween(t *testing.T) {
 		if got := daysBetween(c.from, c.to); got != c.want {
 			t.Errorf("daysBetween(%s, %s) = %d, want %d", c.from, c.to, got, c.want)
 		}
+	}
+}
+
+// TestStatusesMatchTheReport keeps this package's statuses and the
+// report's in step, since Attach converts one into the other by name.
+func TestStatusesMatchTheReport(t *testing.T) {
+	var got []string
+	for _, s := range statusOrder {
+		got = append(got, string(s))
+	}
+	var want []string
+	for _, s := range report.LifecycleStatuses {
+		want = append(want, string(s))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("history statuses %q, report statuses %q", got, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -332,4 +333,51 @@ func (e *element) byID(id string) *element {
 		}
 	}
 	return &element{}
+}
+
+// TestHTMLHistoryInChromium opens a report with a history section, whose
+// second style sheet the page's policy must allow, and reads the
+// recurring drift, the lifecycle of each finding and what was resolved
+// back from the rendered page.
+func TestHTMLHistoryInChromium(t *testing.T) {
+	bin := chromiumPath(t)
+	r := signed(t, historyReport(t))
+	p := openInChromium(t, bin, r, "history")
+	if msgs := p.consoleMessages(); len(msgs) > 0 {
+		t.Errorf("the page logged to the console (a style sheet refused?):\n%s",
+			strings.Join(msgs, "\n"))
+	}
+	checkScreenshot(t, p.shot)
+	var recurring []string
+	for _, row := range p.dom.findClass("tr", "recurring") {
+		recurring = append(recurring, row.attr("data-fingerprint")[:4]+" "+
+			row.attr("data-status"))
+	}
+	want := []string{"4f42 persisting", "3ae6 reopened", "f205 persisting",
+		"bee5 reopened", "0b7e unchecked"}
+	if !slices.Equal(recurring, want) {
+		t.Errorf("recurring rows %q, want %q", recurring, want)
+	}
+	rows := p.dom.findClass("tr", "finding")
+	if len(rows) != len(r.Findings) {
+		t.Fatalf("findings table has %d rows, want %d", len(rows), len(r.Findings))
+	}
+	for i, row := range rows {
+		life := row.findClass("td", "life")
+		if len(life) != 1 {
+			t.Fatalf("row %d has %d lifecycle cells", i+1, len(life))
+		}
+		e := r.History.Entries[i]
+		if got := life[0].text(); !strings.HasPrefix(got, string(e.Status)) ||
+			(e.Ack != nil) != strings.Contains(got, "acknowledged until") {
+			t.Errorf("row %d: lifecycle %q for entry %+v", i+1, got, e)
+		}
+	}
+	resolved := p.dom.byID("resolved").findClass("li", "resolved")
+	if len(resolved) != 1 || !strings.Contains(resolved[0].text(), "acct_fixed") {
+		t.Errorf("resolved section: %d items", len(resolved))
+	}
+	if n := len(p.dom.byID("unchecked").findClass("li", "unchecked")); n != 1 {
+		t.Errorf("unchecked section: %d items, want 1", n)
+	}
 }

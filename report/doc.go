@@ -22,6 +22,7 @@
 //     ran;
 //   - [Counts] by kind and severity, every kind and severity listed;
 //   - the findings and notes of [compare.Compare], unchanged;
+//   - optionally, a [History] section (see below);
 //   - the [Integrity] seal.
 //
 // [New] builds a report from a [compare.Result] and a [Meta].
@@ -37,12 +38,35 @@
 // format: markup in HTML and Markdown, formulas in CSV, and control or
 // text-reordering characters in every format meant for people.
 //
+// # History
+//
+// A report stored in a history (package history) can carry the lifecycle
+// of its findings: for each fingerprint whether it is new, persisting,
+// reopened, resolved since the previous run, or unchecked (open before,
+// but this run could not have raised it), since when and over how many
+// runs, whether it recurs (reopened, or open for more than a set number
+// of runs in a row), and the acknowledgement that holds for it, if any.
+// history.Attach adds the section; [Report.SetHistory] is what it calls,
+// which checks the section against the findings, orders and counts it,
+// and seals the report again. A signature cannot cover a section added
+// after it, so SetHistory refuses a signed report with [ErrSigned]:
+// attach first, then sign.
+//
+// With the section, text, Markdown and HTML show the recurring drift
+// first, a lifecycle mark on each finding ("persisting 3 runs since
+// 2024-06-01", "reopened ×2", "acknowledged until ..."),
+// and the findings resolved since the previous run or left unchecked;
+// CSV adds lifecycle columns and JUnit properties with the counts.
+// Without it, a report and every rendering of it are exactly as they
+// would be if this section did not exist.
+//
 // # Determinism
 //
 // Every renderer writes the same bytes for the same report. Nothing is
 // read from the clock or the environment, no map is iterated into output,
 // and findings keep the order compare gave them (by severity, kind,
-// account and ids). Because compare gives the same result for the same
+// account and ids); history entries follow the findings, then go by
+// status, kind, account and fingerprint. Because compare gives the same result for the same
 // records in any order, and [Digest] sorts records before encoding them,
 // a report built from the same input in any order renders the same.
 //
@@ -70,10 +94,10 @@
 // the hash is keyed, nobody without the key can test a guessed id (an
 // account number, an e-mail address) against a pseudonym.
 //
-// Ids are replaced wherever they appear: in findings, notes and coverage,
-// inside the values of findings (an id list such as "entitled (sub_1
-// active)"), in the account lists of ambiguous_identity findings and in
-// the reasons of records not read whole. A text field of a finding that
+// Ids are replaced wherever they appear: in findings, notes, coverage and
+// the history section, inside the values of findings (an id list such as "entitled
+// (sub_1 active)"), in the account lists of ambiguous_identity findings
+// and in the reasons of records not read whole. A text field of a finding that
 // this package does not know by name, as a newer compare may add, is
 // treated as free text, so no id leaves through it. Two rules keep
 // masking from changing what a finding says: in the compared values of a
@@ -87,12 +111,14 @@
 // kind and ids, so leaving it would let a reader confirm a guessed id; the
 // keyed form is as stable as the original across runs, and the team, who
 // hold the key, can map a fingerprint from their own reports to its
-// masked form. The digests of the inputs are kept: each covers a whole
-// set of records and gives away no single id.
+// masked form. The history section's fingerprints are masked the same
+// way, so its entries still match the findings. The digests of the
+// inputs are kept: each covers a whole set of records and gives away no
+// single id.
 //
 // # Concurrency
 //
 // A Report is plain data. Renderers only read it, so several may run at
-// once; [Report.Seal] and [Report.Sign] change it and must not run
-// alongside anything else. A [Masker] is safe for concurrent use.
+// once; [Report.Seal], [Report.Sign] and [Report.SetHistory] change it
+// and must not run alongside anything else. A [Masker] is safe for concurrent use.
 package report

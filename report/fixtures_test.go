@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -213,6 +214,76 @@ var scenarios = []scenario{
 	{"clean", cleanInput, asIs},
 	{"hostile", hostileInput, asIs},
 	{"drift-masked", driftInput, masked},
+	{"history", driftInput, withHistory},
+}
+
+// The runs of the history fixture: a week apart, the last one the
+// report's own.
+var (
+	run1 = asOf.AddDate(0, 0, -14)
+	run2 = asOf.AddDate(0, 0, -7)
+)
+
+// withHistory adds the history section of a third stored run and signs
+// the report. The findings take the lifecycles of lifePatterns in turn,
+// and two findings of earlier runs are gone: one resolved, and one whose
+// record this run could not read whole.
+func withHistory(t testing.TB, r *report.Report) *report.Report {
+	t.Helper()
+	if err := r.SetHistory(historyFor(r)); err != nil {
+		t.Fatal(err)
+	}
+	return signed(t, r)
+}
+
+// lifePatterns are the lifecycles the history fixture gives findings.
+var lifePatterns = []report.HistoryEntry{
+	{Status: report.StatusNew, FirstSeen: asOf, Since: asOf, RunsSeen: 1, Streak: 1},
+	{Status: report.StatusPersisting, FirstSeen: run2, Since: run2, RunsSeen: 2,
+		Streak: 2, DaysOpen: 7},
+	{Status: report.StatusPersisting, FirstSeen: run1, Since: run1, RunsSeen: 3,
+		Streak: 3, DaysOpen: 14, Recurring: true},
+	{Status: report.StatusReopened, FirstSeen: run1, Since: asOf, RunsSeen: 2,
+		Streak: 1, Reopened: 1, Recurring: true},
+}
+
+func historyFor(r *report.Report) *report.History {
+	h := &report.History{Run: 3, Previous: 2, RecurAfter: 2}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if seen[f.Fingerprint] {
+			continue
+		}
+		seen[f.Fingerprint] = true
+		e := lifePatterns[len(h.Entries)%len(lifePatterns)]
+		e.Fingerprint, e.Kind, e.Severity = f.Fingerprint, f.Kind, f.Severity
+		e.Account, e.CustomerID, e.Plan = f.Account, f.CustomerID, f.Plan
+		e.Subscriptions, e.LastSeen = slices.Clone(f.Subscriptions), asOf
+		if len(h.Entries) == 2 {
+			e.Ack = &report.Acknowledgement{Expires: asOf.AddDate(0, 0, 7)}
+		}
+		h.Entries = append(h.Entries, e)
+	}
+	return historyGone(h)
+}
+
+// historyGone adds to h a finding resolved since run 2 and one that this
+// run could not check, in reverse of the order SetHistory gives them.
+func historyGone(h *report.History) *report.History {
+	h.Entries = append(h.Entries, report.HistoryEntry{
+		Fingerprint: "0b7e0c6f1d2a4b5c8e9f001122334455", Status: report.StatusUnchecked,
+		Kind: compare.SeatMismatch, Severity: compare.Medium, Account: "acct_broken",
+		Subscriptions: []string{"sub_1PBroken"}, Plan: "team",
+		FirstSeen: run1, Since: run2, LastSeen: run2, RunsSeen: 2, Streak: 1,
+		Reopened: 1, DaysOpen: 7, Recurring: true,
+	}, report.HistoryEntry{
+		Fingerprint: "9a1c3e5f7b9d1f3a5c7e9b1d3f5a7c9e", Status: report.StatusResolved,
+		Kind: compare.PlanMismatch, Severity: compare.High, Account: "acct_fixed",
+		CustomerID: "cus_PFixed", Subscriptions: []string{"sub_1PFixed"}, Plan: "pro",
+		FirstSeen: run1, Since: run1, LastSeen: run2, RunsSeen: 2, Streak: 2,
+		DaysOpen: 14,
+	})
+	return h
 }
 
 func (s scenario) build(t testing.TB, in compare.Input) *report.Report {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -24,18 +23,21 @@ var (
 	htmlPage = template.Must(template.New("report").Parse(htmlSource))
 	// htmlCSP allows the page's own style sheet and nothing else: no
 	// script, no image, no font, no fetch, even if markup got in.
-	htmlCSP = "default-src 'none'; style-src 'sha256-" + cssHash() +
+	htmlCSP = "default-src 'none'; style-src 'sha256-" + cssHash(htmlCSS) +
 		"'; base-uri 'none'; form-action 'none'"
 )
 
-func cssHash() string {
-	h := sha256.Sum256([]byte(htmlCSS))
+func cssHash(css string) string {
+	h := sha256.Sum256([]byte(css))
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
 // WriteHTML writes r as one self-contained HTML page: no script, no
 // external asset, an inline SVG chart of findings by kind and severity,
-// the findings table, notes, coverage and integrity stamps. Every value
+// the findings table, notes, coverage and integrity stamps; with a
+// history section, also the recurring drift, a lifecycle column and the
+// findings resolved or left unchecked, styled by a second sheet that the
+// policy allows by its hash. Every value
 // is escaped by html/template, so markup in a value shows as text, and
 // the page's content security policy forbids scripts and any load should
 // markup get in all the same. Control characters and characters that
@@ -50,7 +52,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 
 type htmlView struct {
 	Title, Headline, CSP string
-	CSS                  template.CSS
+	CSS, HistoryCSS      template.CSS
 	Engine               string
 	Schema               int
 	Masked               bool
@@ -61,6 +63,7 @@ type htmlView struct {
 	Findings             []htmlFinding
 	Notes                []htmlNote
 	Coverage             htmlCoverage
+	History              *htmlHistory
 }
 
 type labelled struct{ Label, Value string }
@@ -77,6 +80,7 @@ type htmlFinding struct {
 	Stripe, Internal, Rule, Link    string
 	Fingerprint                     string
 	IDs                             []string
+	Life                            *htmlLife
 }
 
 type htmlNote struct{ Who, Text string }
@@ -102,7 +106,9 @@ func newHTMLView(r *Report) *htmlView {
 		Meta:     htmlMeta(r),
 		Chart:    newChart(r.Findings),
 		Coverage: htmlCov(&r.Coverage),
+		History:  newHTMLHistory(r.History),
 	}
+	v.HistoryCSS, v.CSP = historyStyle(r)
 	v.Integrity = htmlIntegrity(r)
 	for _, sc := range r.Counts.BySeverity {
 		v.Severities = append(v.Severities,
@@ -112,10 +118,13 @@ func newHTMLView(r *Report) *htmlView {
 		v.Meta[i].Value = printable(m.Value)
 	}
 	n := 0
+	idx := entryIndex(r.History)
 	for _, g := range groups(r.Findings) {
 		for _, f := range g.Findings {
 			n++
-			v.Findings = append(v.Findings, htmlFind(n, f))
+			hf := htmlFind(n, f)
+			hf.Life = newHTMLLife(idx[f.Fingerprint])
+			v.Findings = append(v.Findings, hf)
 		}
 	}
 	for _, no := range r.Notes {
@@ -157,20 +166,10 @@ func htmlIntegrity(r *Report) []labelled {
 }
 
 func htmlFind(n int, f *compare.Finding) htmlFinding {
-	class := string(f.Severity)
-	if !slices.Contains(compare.Severities, f.Severity) {
-		class = "other"
-	}
-	var ids []string
-	if f.CustomerID != "" {
-		ids = append(ids, printable(f.CustomerID))
-	}
-	for _, s := range f.Subscriptions {
-		ids = append(ids, printable(s))
-	}
+	ids := htmlIDs(f.CustomerID, f.Subscriptions)
 	p := printable
 	return htmlFinding{
-		N: n, Severity: p(string(f.Severity)), SeverityClass: class,
+		N: n, Severity: p(string(f.Severity)), SeverityClass: severityClass(f.Severity),
 		Kind: p(string(f.Kind)), Direction: p(string(f.Direction)),
 		Account: p(f.Account), Plan: p(f.Plan), Field: p(f.Field),
 		Stripe: p(f.Stripe), Internal: p(f.Internal), Rule: p(f.Rule),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/driftexact/driftexact/compare"
@@ -82,7 +83,9 @@ type junitSkipped struct {
 // linked), and one more case stands for every other account: it passes
 // when the check ran and is skipped, with the reason, when it did not.
 // The report does not list the accounts that had no finding, so they are
-// not named one by one. The caller closes w.
+// not named one by one. A report with a history section adds its counts
+// as properties of each suite, and each finding's lifecycle to its
+// failure text. The caller closes w.
 func WriteJUnit(w io.Writer, r *Report) error {
 	doc := junitDoc(r)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -134,13 +137,26 @@ func junitProperties(r *Report) []junitProperty {
 	if r.Masked {
 		masked = "true"
 	}
-	return []junitProperty{
+	props := []junitProperty{
 		{"workspace", r.Workspace},
 		{"as_of", stamp(r.AsOf)},
 		{"engine", r.Engine},
 		{"masked", masked},
 		{"report_digest", r.Integrity.Digest},
 	}
+	if h := r.History; h != nil {
+		n := func(name string, v int64) junitProperty {
+			return junitProperty{"history_" + name, strconv.FormatInt(v, 10)}
+		}
+		c := h.Counts
+		props = append(props, n("run", h.Run), n("previous", h.Previous),
+			n("recur_after", int64(h.RecurAfter)),
+			n("new", int64(c.New)), n("persisting", int64(c.Persisting)),
+			n("reopened", int64(c.Reopened)), n("resolved", int64(c.Resolved)),
+			n("unchecked", int64(c.Unchecked)), n("recurring", int64(c.Recurring)),
+			n("acknowledged", int64(c.Acknowledged)))
+	}
+	return props
 }
 
 // junitCheck builds the suite of one check.
@@ -161,9 +177,10 @@ func junitCheck(r *Report, check string) junitSuite {
 		bySubject[sub] = append(bySubject[sub], f)
 	}
 	slices.Sort(subjects)
+	idx := entryIndex(r.History)
 	for _, sub := range subjects {
 		s.Cases = append(s.Cases, junitCase{
-			Name: sub, Classname: class, Failure: junitFail(bySubject[sub]),
+			Name: sub, Classname: class, Failure: junitFail(bySubject[sub], idx),
 		})
 	}
 	rest := junitCase{Name: "all accounts", Classname: class}
@@ -196,7 +213,9 @@ func subject(f *compare.Finding) string {
 	return "unlinked record"
 }
 
-func junitFail(fs []*compare.Finding) *junitFailure {
+// junitFail describes the findings of one subject, with their lifecycle
+// from idx when the report has a history.
+func junitFail(fs []*compare.Finding, idx map[string]*HistoryEntry) *junitFailure {
 	slices.SortStableFunc(fs, func(a, b *compare.Finding) int {
 		return cmp.Compare(slices.Index(compare.Kinds, a.Kind), slices.Index(compare.Kinds, b.Kind))
 	})
@@ -213,7 +232,7 @@ func junitFail(fs []*compare.Finding) *junitFailure {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		writeFindingLines(&b, f)
+		writeFindingLines(&b, f, idx[f.Fingerprint])
 	}
 	fail.Text = b.String()
 	return fail
@@ -221,8 +240,9 @@ func junitFail(fs []*compare.Finding) *junitFailure {
 
 // writeFindingLines writes a finding as "name: value" lines. Values are
 // made printable, which also keeps out the control characters that XML
-// cannot hold even in a CDATA section.
-func writeFindingLines(b *strings.Builder, f *compare.Finding) {
+// cannot hold even in a CDATA section. e, when not nil, adds the
+// finding's lifecycle.
+func writeFindingLines(b *strings.Builder, f *compare.Finding, e *HistoryEntry) {
 	line := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(b, "%s: %s\n", k, printable(v))
@@ -239,5 +259,11 @@ func writeFindingLines(b *strings.Builder, f *compare.Finding) {
 	line("internal", f.Internal)
 	line("rule", f.Rule)
 	line("link", linkLine(f))
+	if e != nil {
+		line("lifecycle", lifeMark(e))
+		if e.Ack != nil {
+			line("acknowledged", ackLine(e.Ack))
+		}
+	}
 	line("fingerprint", f.Fingerprint)
 }

@@ -12,7 +12,9 @@ import (
 
 // WriteMarkdown writes r as GitHub-flavoured Markdown for tickets and
 // pull-request comments: the summary, a table of findings, notes, coverage
-// and the integrity stamps. Every value from the report is escaped, so
+// and the integrity stamps. A report with a history section also gets a
+// table of recurring drift, a lifecycle column in the findings table, and
+// lists of the findings resolved or left unchecked. Every value from the report is escaped, so
 // that pipes cannot break a table and no value can become a link, an
 // image, emphasis, HTML, a mention or an issue reference; control
 // characters are shown escaped. The caller closes w.
@@ -20,7 +22,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	m := &mdWriter{w: bufio.NewWriter(w)}
 	m.header(r)
 	m.summary(r)
+	m.history(r.History)
 	m.findings(r)
+	m.gone(r.History)
 	m.notes(r)
 	m.coverage(&r.Coverage)
 	m.integrity(r)
@@ -114,12 +118,17 @@ func (m *mdWriter) findings(r *Report) {
 	if len(r.Findings) == 0 {
 		return
 	}
+	idx := entryIndex(r.History)
+	life, lifeRule := "", ""
+	if idx != nil {
+		life, lifeRule = " lifecycle |", "---|"
+	}
 	m.line("")
 	m.line("### Findings")
 	m.line("")
-	m.line("| # | severity | kind | account | Stripe ids | plan | compared " +
-		"| Stripe | internal | rule | link | fingerprint |")
-	m.line("|--:|---|---|---|---|---|---|---|---|---|---|---|")
+	m.line("| # | severity | kind | account | Stripe ids | plan | compared "+
+		"| Stripe | internal | rule | link |%s fingerprint |", life)
+	m.line("|--:|---|---|---|---|---|---|---|---|---|---|%s---|", lifeRule)
 	n := 0
 	for _, g := range groups(r.Findings) {
 		for _, f := range g.Findings {
@@ -127,8 +136,12 @@ func (m *mdWriter) findings(r *Report) {
 			ids := strings.TrimSpace(f.CustomerID + " " + strings.Join(f.Subscriptions, " "))
 			cells := []string{
 				string(f.Severity), kindTitle(f), f.Account, ids, f.Plan,
-				f.Field, f.Stripe, f.Internal, f.Rule, linkLine(f), f.Fingerprint,
+				f.Field, f.Stripe, f.Internal, f.Rule, linkLine(f),
 			}
+			if idx != nil {
+				cells = append(cells, entryMark(idx[f.Fingerprint]))
+			}
+			cells = append(cells, f.Fingerprint)
 			for i := range cells {
 				cells[i] = md(cells[i])
 			}

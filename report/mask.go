@@ -130,6 +130,7 @@ func (m *Masker) Mask(r *Report) (*Report, error) {
 	}
 	slices.SortFunc(out.Notes, compareNotes)
 	out.Counts = count(out.Findings)
+	out.History = t.history(r.History, out.Findings)
 	if err := out.Seal(); err != nil {
 		return nil, err
 	}
@@ -178,6 +179,13 @@ func (m *Masker) table(r *Report) *maskTable {
 	for _, n := range r.Notes {
 		accts = append(accts, n.Account)
 		subs = append(subs, n.Subscription)
+	}
+	if h := r.History; h != nil {
+		for _, e := range h.Entries {
+			accts = append(accts, e.Account)
+			custs = append(custs, e.CustomerID)
+			subs = append(subs, e.Subscriptions...)
+		}
 	}
 	for _, in := range r.Coverage.Incomplete {
 		if in.Side == "access" {
@@ -293,6 +301,46 @@ func (t *maskTable) text(s string) string {
 		return p
 	}
 	return t.all.replace(s)
+}
+
+// history masks a history section the way findings are masked, and
+// orders its entries by the masked findings fs.
+func (t *maskTable) history(h *History, fs []compare.Finding) *History {
+	if h == nil {
+		return nil
+	}
+	out := *h
+	out.Entries = make([]HistoryEntry, len(h.Entries))
+	for i, e := range h.Entries {
+		e.Fingerprint = t.m.Fingerprint(e.Fingerprint)
+		e.Account = t.account(e.Account)
+		e.CustomerID = t.customer(e.CustomerID)
+		subs := make([]string, len(e.Subscriptions))
+		for j, s := range e.Subscriptions {
+			subs[j] = t.subscription(s)
+		}
+		slices.Sort(subs)
+		if len(subs) > 0 {
+			e.Subscriptions = subs
+		}
+		if e.Ack != nil {
+			a := *e.Ack
+			e.Ack = &a
+		}
+		t.maskStrings(reflect.ValueOf(&e).Elem(), maskedEntryFields)
+		out.Entries[i] = e
+	}
+	sortEntries(out.Entries, fs)
+	out.Counts = countHistory(out.Entries)
+	return &out
+}
+
+// maskedEntryFields are the fields of a history entry that
+// [maskTable.history] masks, or keeps, by name; any other text field is
+// masked as free text.
+var maskedEntryFields = []string{
+	"Fingerprint", "Status", "Kind", "Severity", "Account", "CustomerID",
+	"Subscriptions", "Plan",
 }
 
 func (t *maskTable) coverage(c compare.Coverage) compare.Coverage {

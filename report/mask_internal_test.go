@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftexact/driftexact/compare"
 )
@@ -173,5 +174,36 @@ func TestMaskReachesFieldsItDoesNotKnow(t *testing.T) {
 		later.Price != "price_1" || later.Note != "moved from "+m.Subscription("sub_1") ||
 		later.Count != 20 || later.hidden != "acct_x" {
 		t.Errorf("got %+v", later)
+	}
+}
+
+// TestMaskKnowsEveryEntryField fails when a field is added to
+// HistoryEntry that masking could not reach: every field is masked by
+// name, holds text (masked as free text), or holds no text at all.
+func TestMaskKnowsEveryEntryField(t *testing.T) {
+	typ := reflect.TypeFor[HistoryEntry]()
+	noText := []reflect.Type{reflect.TypeFor[int](), reflect.TypeFor[bool](),
+		reflect.TypeFor[time.Time]()}
+	for f := range typ.Fields() {
+		k := f.Type.Kind()
+		switch {
+		case slices.Contains(maskedEntryFields, f.Name), f.Name == "Ack",
+			slices.Contains(noText, f.Type), k == reflect.String,
+			k == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+			continue
+		}
+		t.Errorf("HistoryEntry.%s is a %s, which masking cannot reach; mask it by name",
+			f.Name, f.Type)
+	}
+	for _, name := range maskedEntryFields {
+		if _, ok := typ.FieldByName(name); !ok {
+			t.Errorf("maskedEntryFields names %s, which HistoryEntry no longer has", name)
+		}
+	}
+	ack := reflect.TypeFor[Acknowledgement]()
+	for f := range ack.Fields() {
+		if f.Name != "Author" && f.Name != "Reason" && f.Type != reflect.TypeFor[time.Time]() {
+			t.Errorf("Acknowledgement.%s is not masked", f.Name)
+		}
 	}
 }

@@ -62,6 +62,10 @@ type Report struct {
 	Counts   Counts            `json:"counts"`
 	Findings []compare.Finding `json:"findings"`
 	Notes    []compare.Note    `json:"notes,omitempty"`
+	// History is how the findings stand against the earlier runs of the
+	// workspace; nil unless the report was stored in a history and the
+	// section added with [Report.SetHistory].
+	History *History `json:"history,omitempty"`
 	// Integrity seals everything above it. [New] fills in the digest;
 	// [Report.Sign] adds a signature.
 	Integrity Integrity `json:"integrity,omitzero"`

@@ -125,15 +125,19 @@ func TestSchemaMatchesModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	types := map[string]reflect.Type{
-		"pull":       reflect.TypeFor[report.Pull](),
-		"digests":    reflect.TypeFor[report.Digests](),
-		"policy":     reflect.TypeFor[compare.Policy](),
-		"check":      reflect.TypeFor[compare.Check](),
-		"incomplete": reflect.TypeFor[compare.Incomplete](),
-		"coverage":   reflect.TypeFor[compare.Coverage](),
-		"finding":    reflect.TypeFor[compare.Finding](),
-		"note":       reflect.TypeFor[compare.Note](),
-		"integrity":  reflect.TypeFor[report.Integrity](),
+		"pull":            reflect.TypeFor[report.Pull](),
+		"digests":         reflect.TypeFor[report.Digests](),
+		"policy":          reflect.TypeFor[compare.Policy](),
+		"check":           reflect.TypeFor[compare.Check](),
+		"incomplete":      reflect.TypeFor[compare.Incomplete](),
+		"coverage":        reflect.TypeFor[compare.Coverage](),
+		"finding":         reflect.TypeFor[compare.Finding](),
+		"note":            reflect.TypeFor[compare.Note](),
+		"integrity":       reflect.TypeFor[report.Integrity](),
+		"history":         reflect.TypeFor[report.History](),
+		"history_counts":  reflect.TypeFor[report.HistoryCounts](),
+		"history_entry":   reflect.TypeFor[report.HistoryEntry](),
+		"acknowledgement": reflect.TypeFor[report.Acknowledgement](),
 	}
 	check := func(name string, props map[string]any, typ reflect.Type) {
 		want := jsonNames(typ)
@@ -164,6 +168,13 @@ func TestSchemaMatchesModel(t *testing.T) {
 	}
 	if diff := cmp.Diff(sevs, schema.Defs["severity"].Enum); diff != "" {
 		t.Errorf("schema severities differ (-Go +schema):\n%s", diff)
+	}
+	var statuses []string
+	for _, s := range report.LifecycleStatuses {
+		statuses = append(statuses, string(s))
+	}
+	if diff := cmp.Diff(statuses, schema.Defs["lifecycle_status"].Enum); diff != "" {
+		t.Errorf("schema lifecycle statuses differ (-Go +schema):\n%s", diff)
 	}
 }
 

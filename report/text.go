@@ -18,14 +18,19 @@ const (
 )
 
 // WriteText writes r for a terminal: a summary, the findings grouped by
-// severity, notes, coverage and the integrity stamps. Lines are at most
+// severity, notes, coverage and the integrity stamps. A report with a
+// history section also gets the recurring drift after the summary, a
+// lifecycle line on each finding, and the findings resolved or left
+// unchecked since the previous run. Lines are at most
 // 100 columns wide; values that hold control characters or text-reordering
 // characters are shown with those escaped. The caller closes w.
 func WriteText(w io.Writer, r *Report) error {
 	t := &textWriter{w: bufio.NewWriter(w)}
 	t.header(r)
 	t.summary(r)
+	t.history(r.History)
 	t.findings(r)
+	t.gone(r.History)
 	t.notes(r)
 	t.coverage(&r.Coverage)
 	t.integrity(r)
@@ -124,16 +129,18 @@ func dash(n int) string {
 
 func (t *textWriter) findings(r *Report) {
 	n := 0
+	idx := entryIndex(r.History)
 	for _, g := range groups(r.Findings) {
 		t.section(fmt.Sprintf("%s (%d)", strings.ToUpper(g.Severity), len(g.Findings)))
 		for _, f := range g.Findings {
 			n++
-			t.finding(n, f)
+			t.finding(n, f, idx[f.Fingerprint])
 		}
 	}
 }
 
-func (t *textWriter) finding(n int, f *compare.Finding) {
+// finding writes one finding, with its lifecycle when e is not nil.
+func (t *textWriter) finding(n int, f *compare.Finding, e *HistoryEntry) {
 	t.w.WriteByte('\n')
 	t.line("%5s %s", strconv.Itoa(n)+".", printable(kindTitle(f)))
 	opt := func(label, v string) {
@@ -154,6 +161,12 @@ func (t *textWriter) finding(n int, f *compare.Finding) {
 	t.field(6, "internal", f.Internal)
 	t.field(6, "rule", f.Rule)
 	opt("link", linkLine(f))
+	if e != nil {
+		t.field(6, "lifecycle", lifeMark(e))
+		if e.Ack != nil {
+			t.field(6, "acknowledged", ackLine(e.Ack))
+		}
+	}
 	t.field(6, "fingerprint", f.Fingerprint)
 }
 
