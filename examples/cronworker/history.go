@@ -47,16 +47,25 @@ func (s *settings) openHistory(ctx context.Context) (*runHistory, func(), error)
 	return rh, func() { db.Close() }, nil
 }
 
-// save stores a completed run and writes its lifecycle.
-func (h *runHistory) save(ctx context.Context, rep *report.Report, stdout io.Writer) error {
+// save stores a completed run and attaches its lifecycle to rep, so that
+// every output shows which findings are new, persisting or recurring.
+func (h *runHistory) save(ctx context.Context, rep *report.Report) (*history.Lifecycle, error) {
 	if h == nil {
-		return nil
+		return nil, nil
 	}
 	lc, err := h.store.Save(ctx, h.workspace, rep)
 	if err != nil {
-		return fmt.Errorf("history: save: %w", err)
+		return nil, fmt.Errorf("history: save: %w", err)
 	}
-	if h.lifecycle == "" {
+	if err := history.Attach(rep, lc); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	return lc, nil
+}
+
+// writeLifecycle writes the lifecycle text where the configuration says.
+func (h *runHistory) writeLifecycle(lc *history.Lifecycle, stdout io.Writer) error {
+	if h == nil || lc == nil || h.lifecycle == "" {
 		return nil
 	}
 	if err := writeTo(h.lifecycle, stdout, lc.WriteText); err != nil {

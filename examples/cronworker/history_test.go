@@ -81,6 +81,9 @@ func TestHistoryAcrossRuns(t *testing.T) {
 		if lc := f.lifecycle(); !strings.Contains(lc, st.want) {
 			t.Errorf("run %d: lifecycle lacks %q:\n%s", i+1, st.want, lc)
 		}
+		if h := f.readReport().History; h == nil || h.Run != int64(i+1) {
+			t.Errorf("run %d: the JSON report's history section is %+v", i+1, h)
+		}
 	}
 	if runs := f.storedRuns(); len(runs) != 3 {
 		t.Errorf("%d runs stored, want 3", len(runs))

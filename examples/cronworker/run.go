@@ -87,10 +87,15 @@ func check(ctx context.Context, e env) (int, error) {
 	if err != nil {
 		return exitError, hist.failed(ctx, err)
 	}
+	// A report that could not be stored is still written, then reported.
+	lc, herr := hist.save(ctx, rep)
 	if err := writeOutputs(s.cfg.Outputs, rep, e.stdout); err != nil {
-		return exitError, err
+		return exitError, errors.Join(err, herr)
 	}
-	if err := hist.save(ctx, rep, e.stdout); err != nil {
+	if herr != nil {
+		return exitError, herr
+	}
+	if err := hist.writeLifecycle(lc, e.stdout); err != nil {
 		return exitError, err
 	}
 	return verdict(rep)
