@@ -47,25 +47,16 @@ func run(ctx context.Context, e env) int {
 }
 
 func check(ctx context.Context, e env) (int, error) {
-	fs := flag.NewFlagSet("cronworker", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	configPath := fs.String("config", "", "path of the JSON configuration file (required)")
-	verbose := fs.Bool("v", false, "log the check at debug level on stderr")
-	err := fs.Parse(e.args)
+	path, verbose, err := parseArgs(e)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(e.stdout)
-		fmt.Fprintln(e.stdout, usage)
-		fs.PrintDefaults()
-		return exitClean, nil
 	case err != nil:
-		return exitError, fmt.Errorf("%w (%s)", err, usage)
-	case *configPath == "" || fs.NArg() > 0:
-		return exitError, errors.New(usage)
+		return exitError, err
+	case path == "": // -h
+		return exitClean, nil
 	}
-	s, err := loadConfig(*configPath, e.getenv)
+	s, err := loadConfig(path, e.getenv)
 	if err != nil {
-		return exitError, fmt.Errorf("config %s: %w", *configPath, err)
+		return exitError, fmt.Errorf("config %s: %w", path, err)
 	}
 	job, closeAll, err := s.job()
 	if err != nil {
@@ -77,25 +68,54 @@ func check(ctx context.Context, e env) (int, error) {
 		return exitError, err
 	}
 	defer closeHist()
-	job.Options = &driftexact.Options{Logger: logger(*verbose, e.stderr)}
+	job.Options = &driftexact.Options{Logger: logger(verbose, e.stderr)}
 	if e.terminal {
 		p := newProgress(e.stderr)
 		job.Options.Progress = p.update
 		defer p.end()
 	}
+	return s.execute(ctx, job, hist, e.stdout)
+}
+
+// parseArgs reads the command line. For -h it prints the usage on stdout
+// and returns no path and no error.
+func parseArgs(e env) (path string, verbose bool, err error) {
+	fs := flag.NewFlagSet("cronworker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&path, "config", "", "path of the JSON configuration file (required)")
+	fs.BoolVar(&verbose, "v", false, "log the check at debug level on stderr")
+	err = fs.Parse(e.args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(e.stdout)
+		fmt.Fprintln(e.stdout, usage)
+		fs.PrintDefaults()
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("%w (%s)", err, usage)
+	case path == "" || fs.NArg() > 0:
+		return "", false, errors.New(usage)
+	}
+	return path, verbose, nil
+}
+
+// execute runs the check, stores it, writes every output and returns the
+// exit code.
+func (s *settings) execute(ctx context.Context, job driftexact.Job, hist *runHistory,
+	stdout io.Writer) (int, error) {
 	rep, err := driftexact.Check(ctx, job)
 	if err != nil {
 		return exitError, hist.failed(ctx, err)
 	}
 	// A report that could not be stored is still written, then reported.
 	lc, herr := hist.save(ctx, rep)
-	if err := writeOutputs(s.cfg.Outputs, rep, e.stdout); err != nil {
+	if err := writeOutputs(s.cfg.Outputs, rep, stdout); err != nil {
 		return exitError, errors.Join(err, herr)
 	}
 	if herr != nil {
 		return exitError, herr
 	}
-	if err := hist.writeLifecycle(lc, e.stdout); err != nil {
+	if err := hist.writeLifecycle(lc, stdout); err != nil {
 		return exitError, err
 	}
 	return verdict(rep)
