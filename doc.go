@@ -6,6 +6,8 @@
 // [report.Report]: every disagreement as a finding, and a coverage section
 // saying what was and was not checked. Nothing is ever written to either
 // side, and nothing is fixed: the report is for people to act on.
+// [Monitor] runs a job on a schedule and stores every run in a history, so
+// that each report says which findings are new, persisting or resolved.
 //
 //	rep, err := driftexact.Check(ctx, driftexact.Job{
 //		Workspace: "acme-prod",

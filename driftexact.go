@@ -13,7 +13,8 @@ import (
 // Job is one check of one workspace: what to read and how to judge it. A
 // Job is a plain value; [Check] reads it and changes nothing in it, so one
 // Job may be checked many times and from several goroutines, as far as its
-// sources allow (every source in this module allows it).
+// sources allow: the module's sources over a database, a URL or a file
+// path do; a csvsrc source over a caller's reader serves one pull at a time.
 //
 // Check does not close the sources: whoever opened them (a *sql.DB under
 // an access source, say) closes them after the last check.
