@@ -53,7 +53,7 @@ func simple(n int) []stripetest.Subscription {
 }
 
 // pullAll reads every subscription of src, failing t on any error.
-func pullAll(t *testing.T, src source.Billing) []source.Subscription {
+func pullAll(t testing.TB, src source.Billing) []source.Subscription {
 	t.Helper()
 	subs, err := collect(context.Background(), src)
 	if err != nil {
