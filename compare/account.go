@@ -1,323 +1,276 @@
 package compare
 
 import (
+	"cmp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/driftexact/driftexact/source"
 )
 
-// checkAccount compares one account's grant with its linked subscriptions.
-func (c *comparison) checkAccount(acct string) {
-	links := c.linked[acct]
-	g, hasGrant := c.accountGrant(acct)
-	var entitled []link
-	for _, l := range links {
-		if c.entitles(l.sub) {
-			entitled = append(entitled, l)
+// subView is a subscription as the policy sees it at the as-of time.
+type subView struct {
+	s     *source.Subscription
+	by    int32 // link strategy, -1 when unlinked
+	st    status
+	end   time.Time // effective end; zero when unknown
+	final bool      // the end will not renew
+	ent   bool      // it entitles at the as-of time
+	// Plan numbers of its items are acct.refs[lo:hi], in item order.
+	lo, hi int32
+}
+
+// rowView is one distinct access record of an account.
+type rowView struct {
+	g      *source.Grant
+	plan   int32 // plan number, or noPlan
+	family string
+}
+
+// acct is the account being judged, with its records. Its slices are
+// reused from one account to the next.
+type acct struct {
+	id   string
+	rows []rowView // distinct access records, sorted
+	subs []subView // linked subscriptions, sorted by id
+	refs []int32   // plan numbers of the subscriptions' items
+	// judged are the rows whose plan, seats and expiry are compared: the
+	// active rows of paid plans, or all active rows when none is paid.
+	judged []rowView
+	on     bool // some row has access on
+	paid   bool // some active row is on a plan that needs billing
+	ent    bool // some subscription entitles
+	skip   bool // a record of the account is incomplete
+
+	// scratch for checks
+	billed []int32
+	pairs  []famSub
+	names  []string
+}
+
+// famSub pairs a plan family with a subscription, for duplicates.
+type famSub struct {
+	family string
+	sub    int
+}
+
+// view evaluates subscription s under the policy.
+func (c *comparison) view(s *source.Subscription, by int32) subView {
+	st := parseStatus(s.Status)
+	end, final := effectiveEnd(s, st)
+	v := subView{s: s, by: by, st: st, end: end, final: final}
+	v.ent = st != statusUnknown &&
+		c.rules.entitles(s, st, end, final, c.asOf)
+	return v
+}
+
+// judge runs every check on account a.
+func (c *comparison) judge(a int32) {
+	x := c.load(a)
+	c.cov.Linked += len(x.subs)
+	if x.skip {
+		return
+	}
+	if c.cat.mapsPrices {
+		c.checkDuplicates(x)
+		c.checkPrices(x)
+	}
+	if c.held[a] || c.conflicting(x) {
+		return
+	}
+	c.checkAccess(x)
+	c.addNotes(x)
+}
+
+// load gathers account a's records into c.x.
+func (c *comparison) load(a int32) *acct {
+	x := &c.x
+	x.id = c.accountID(a)
+	x.rows, x.subs, x.refs = x.rows[:0], x.subs[:0], x.refs[:0]
+	x.judged = x.judged[:0]
+	x.on, x.paid, x.ent, x.skip = false, false, false, false
+	for _, i := range c.grantOrder[c.grantStart[a]:c.grantStart[a+1]] {
+		g := &c.in.Grants[i]
+		ref := c.cat.plan(g.Plan)
+		x.rows = append(x.rows,
+			rowView{g: g, plan: ref, family: c.cat.family(ref, g.Plan)})
+	}
+	if len(x.rows) > 1 {
+		slices.SortFunc(x.rows, func(a, b rowView) int {
+			return compareGrants(a.g, b.g)
+		})
+		x.rows = slices.CompactFunc(x.rows, func(a, b rowView) bool {
+			return compareGrants(a.g, b.g) == 0
+		})
+	}
+	for _, i := range c.subOrder[c.subStart[a]:c.subStart[a+1]] {
+		s := c.subscription(i)
+		v := c.view(s, c.subBy[i])
+		v.lo = int32(len(x.refs))
+		for j := range s.Items {
+			x.refs = append(x.refs, c.cat.resolve(&s.Items[j]))
+		}
+		v.hi = int32(len(x.refs))
+		x.subs = append(x.subs, v)
+	}
+	if len(x.subs) > 1 {
+		c.dedupeSubs(x)
+	}
+	c.summarise(x)
+	return x
+}
+
+// dedupeSubs sorts x's subscriptions by id and keeps one record of each.
+// Records of one id whose contents differ make the account incomplete.
+func (c *comparison) dedupeSubs(x *acct) {
+	slices.SortFunc(x.subs, func(a, b subView) int {
+		return cmp.Compare(a.s.ID, b.s.ID)
+	})
+	out := x.subs[:0]
+	for lo := 0; lo < len(x.subs); {
+		first := x.subs[lo]
+		hi, differ := lo+1, false
+		for ; hi < len(x.subs) && x.subs[hi].s.ID == first.s.ID; hi++ {
+			differ = differ || !sameSubscription(first.s, x.subs[hi].s)
+		}
+		if differ {
+			c.incomplete("billing", first.s.ID,
+				"subscription read more than once with different contents")
+			x.skip = true
+		}
+		out = append(out, first)
+		lo = hi
+	}
+	x.subs = out
+}
+
+// summarise sets x's access, entitlement and completeness flags.
+func (c *comparison) summarise(x *acct) {
+	for i := range x.rows {
+		r := &x.rows[i]
+		if !r.g.Active {
+			continue
+		}
+		x.on = true
+		if r.plan == noPlan || !c.cat.plans[r.plan].free {
+			x.paid = true
 		}
 	}
-	c.checkDuplicates(acct, links)
-	c.checkPrices(acct, links)
-	active := hasGrant && g.Active
-	switch {
-	case len(entitled) > 0 && !active:
-		c.paidWithoutAccess(acct, g, hasGrant, entitled)
-	case len(entitled) == 0 && active && !slices.Contains(c.p.NoBilling, g.Plan):
-		c.accessWithoutPayment(acct, g, links)
-	case len(entitled) > 0 && active:
-		c.checkPlan(acct, g, entitled)
-		c.checkSeats(acct, g, entitled)
-		c.checkExpiry(acct, g, entitled)
+	for i := range x.rows {
+		r := &x.rows[i]
+		if r.g.Active && (!x.paid || r.plan == noPlan || !c.cat.plans[r.plan].free) {
+			x.judged = append(x.judged, *r)
+		}
+		if len(c.badSubs) > 0 && c.badSubs[r.g.SubscriptionID] {
+			x.skip = true
+		}
+	}
+	for i := range x.subs {
+		v := &x.subs[i]
+		x.ent = x.ent || v.ent
+		if v.s.Incomplete != "" || (len(c.badSubs) > 0 && c.badSubs[v.s.ID]) {
+			x.skip = true
+		}
+	}
+	if len(c.badAccts) > 0 && c.badAccts[x.id] {
+		x.skip = true
 	}
 }
 
-// accountGrant returns the grant that stands for the account: its first
-// active row, or its first row. Rows that disagree on plan or access are
-// reported as ambiguous_identity.
-func (c *comparison) accountGrant(acct string) (source.Grant, bool) {
-	idx := c.grantsByAccount[acct]
-	if len(idx) == 0 {
-		return source.Grant{}, false
+// conflicting reports, as ambiguous_identity, an account with several
+// distinct access records in one plan family. Which of them is right
+// cannot be told, so the account is not judged further.
+func (c *comparison) conflicting(x *acct) bool {
+	if len(x.rows) < 2 {
+		return false
 	}
-	g := c.grants[idx[0]]
-	for _, i := range idx {
-		if c.grants[i].Active {
-			g = c.grants[i]
-			break
-		}
-	}
-	var rows []string
 	conflict := false
-	for _, i := range idx {
-		o := c.grants[i]
-		rows = append(rows, o.Plan+"/"+onOff(o.Active))
-		if o.Plan != g.Plan || o.Active != g.Active {
-			conflict = true
+	for i := range x.rows {
+		for j := i + 1; j < len(x.rows); j++ {
+			conflict = conflict || x.rows[i].family == x.rows[j].family
 		}
 	}
-	if conflict {
-		c.add(Finding{
-			Kind: AmbiguousIdentity, Severity: Medium, Account: acct,
-			Field: "rows", Stripe: "", Internal: strings.Join(rows, ", "),
-			Rule: "one account has several access rows that disagree",
-		})
+	if !conflict {
+		return false
 	}
-	return g, true
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
-func subIDs(links []link) []string {
-	ids := make([]string, len(links))
-	for i, l := range links {
-		ids[i] = l.sub.ID
-	}
-	return ids
-}
-
-func describeSubs(links []link) string {
-	parts := make([]string, len(links))
-	for i, l := range links {
-		parts[i] = l.sub.ID + " " + l.sub.Status
-	}
-	return strings.Join(parts, ", ")
-}
-
-func (c *comparison) paidWithoutAccess(acct string, g source.Grant, has bool, ent []link) {
-	internal := "no access record"
-	if has {
-		internal = "access off"
+	desc := make([]string, len(x.rows))
+	for i := range x.rows {
+		desc[i] = describeRow(x.rows[i].g)
 	}
 	c.add(Finding{
-		Kind: PaidWithoutAccess, Severity: High, Direction: UnderGranted,
-		Account: acct, CustomerID: ent[0].sub.CustomerID, Subscriptions: subIDs(ent),
-		Plan:  g.Plan,
-		Field: "access", Stripe: "entitled (" + describeSubs(ent) + ")", Internal: internal,
-		Rule:     "Stripe entitles the account at the as-of time but access is not on",
-		LinkedBy: ent[0].by,
+		Kind: AmbiguousIdentity, Severity: Medium, Account: x.id,
+		CustomerID: firstCustomer(x), Subscriptions: x.storedSubs(),
+		Field: "rows", Stripe: describeSubs(x.subs, c.asOf),
+		Internal: strings.Join(desc, "; "),
+		Rule: "the account has several access records in one plan family " +
+			"that disagree, so it is not judged on access, plan, seats or expiry",
+		LinkedBy: c.linkedBy(x.subs),
 	})
+	return true
 }
 
-func (c *comparison) accessWithoutPayment(acct string, g source.Grant, links []link) {
-	if g.CustomerID == "" && g.SubscriptionID == "" && len(links) == 0 {
-		c.add(Finding{
-			Kind: MissingIdentifier, Severity: High, Account: acct, Plan: g.Plan,
-			Field: "stripe id", Stripe: "none", Internal: "access on, no Stripe id",
-			Rule:  "a paid grant carries no Stripe customer or subscription id",
-			Tried: linkNames(c.p.links()),
-		})
-		return
-	}
-	stripe := "no subscription"
-	if len(links) > 0 {
-		stripe = "not entitled (" + describeSubs(links) + ")"
-	}
-	f := Finding{
-		Kind: AccessWithoutPayment, Severity: High, Direction: OverGranted,
-		Account: acct, CustomerID: g.CustomerID, Subscriptions: subIDs(links),
-		Plan: g.Plan, Field: "access", Stripe: stripe, Internal: "access on",
-		Rule: "access is on but no subscription entitles the account at the as-of time",
-	}
-	if len(links) > 0 {
-		f.LinkedBy = links[0].by
-	} else {
-		f.Tried = linkNames(c.p.links())
-		if g.SubscriptionID != "" {
-			f.Subscriptions = []string{g.SubscriptionID}
-		}
-	}
-	c.add(f)
+// compareGrants orders grants by every field, so that equal means
+// identical.
+func compareGrants(a, b *source.Grant) int {
+	return cmp.Or(
+		cmp.Compare(a.AccountID, b.AccountID),
+		cmp.Compare(a.SubscriptionID, b.SubscriptionID),
+		cmp.Compare(a.CustomerID, b.CustomerID),
+		cmp.Compare(a.Plan, b.Plan),
+		compareBool(a.Active, b.Active),
+		a.Expires.Compare(b.Expires),
+		compareSeats(a.Seats, b.Seats),
+	)
 }
 
-func linkNames(ls []Link) []string {
-	out := make([]string, len(ls))
-	for i, l := range ls {
-		out[i] = l.String()
-	}
-	return out
-}
-
-// checkDuplicates reports more than one live subscription in one plan
-// family. Ended subscriptions never count.
-func (c *comparison) checkDuplicates(acct string, links []link) {
-	byFamily := map[string][]link{}
-	for _, l := range links {
-		if !isLive(l.sub.Status) {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, it := range l.sub.Items {
-			plan, ok := c.p.resolvePrice(it.PriceID, it.LookupKey, it.ProductID)
-			if !ok {
-				continue
-			}
-			fam := c.p.family(plan)
-			if !seen[fam] {
-				seen[fam] = true
-				byFamily[fam] = append(byFamily[fam], l)
-			}
-		}
-	}
-	for _, fam := range sortedKeys(byFamily) {
-		ls := byFamily[fam]
-		if len(ls) < 2 {
-			continue
-		}
-		c.add(Finding{
-			Kind: DuplicateSubscriptions, Severity: Medium, Account: acct,
-			CustomerID: ls[0].sub.CustomerID, Subscriptions: subIDs(ls), Plan: fam,
-			Field: "subscriptions", Stripe: describeSubs(ls), Internal: "one expected",
-			Rule:     "more than one live subscription in the same plan family",
-			LinkedBy: ls[0].by,
-		})
-	}
-}
-
-// checkPrices reports items of live subscriptions whose price maps to no
-// plan.
-func (c *comparison) checkPrices(acct string, links []link) {
-	for _, l := range links {
-		if !isLive(l.sub.Status) {
-			continue
-		}
-		for _, it := range l.sub.Items {
-			if _, ok := c.p.resolvePrice(it.PriceID, it.LookupKey, it.ProductID); ok {
-				continue
-			}
-			c.add(Finding{
-				Kind: UnmappedPrice, Severity: Medium, Account: acct,
-				CustomerID: l.sub.CustomerID, Subscriptions: []string{l.sub.ID},
-				Field: "price", Stripe: it.PriceID, Internal: "no plan",
-				Rule:     "the price maps to no plan by id, lookup key or product",
-				LinkedBy: l.by,
-			})
-		}
-	}
-}
-
-// mappedPlans returns the sorted plans that the entitling items map to.
-func (c *comparison) mappedPlans(ent []link) []string {
-	var plans []string
-	for _, l := range ent {
-		for _, it := range l.sub.Items {
-			if plan, ok := c.p.resolvePrice(it.PriceID, it.LookupKey, it.ProductID); ok &&
-				!slices.Contains(plans, plan) {
-				plans = append(plans, plan)
-			}
-		}
-	}
-	slices.Sort(plans)
-	return plans
-}
-
-func (c *comparison) checkPlan(acct string, g source.Grant, ent []link) {
-	plans := c.mappedPlans(ent)
-	if len(plans) == 0 || slices.Contains(plans, g.Plan) {
-		return
-	}
-	// Show the plans of the grant's family when there are any, so an
-	// add-on does not clutter the comparison.
-	shown := slices.DeleteFunc(slices.Clone(plans), func(p string) bool {
-		return c.p.family(p) != c.p.family(g.Plan)
-	})
-	if len(shown) == 0 {
-		shown = plans
-	}
-	c.add(Finding{
-		Kind: PlanMismatch, Severity: Medium, Account: acct,
-		CustomerID: ent[0].sub.CustomerID, Subscriptions: subIDs(ent), Plan: g.Plan,
-		Field: "plan", Stripe: strings.Join(shown, ", "), Internal: g.Plan,
-		Rule:     "the plan billed in Stripe differs from the plan granted",
-		LinkedBy: ent[0].by,
-	})
-}
-
-func (c *comparison) checkSeats(acct string, g source.Grant, ent []link) {
-	if g.Seats == nil || slices.Contains(c.in.Unavailable, "seats") {
-		return
-	}
-	var billed int64
-	perSeat := false
-	for _, l := range ent {
-		for _, it := range l.sub.Items {
-			plan, ok := c.p.resolvePrice(it.PriceID, it.LookupKey, it.ProductID)
-			if ok && c.p.Plans[plan].PerSeat {
-				perSeat = true
-				billed += it.Quantity
-			}
-		}
-	}
-	if !perSeat || billed == *g.Seats {
-		return
-	}
-	dir := OverGranted
-	if *g.Seats < billed {
-		dir = UnderGranted
-	}
-	c.add(Finding{
-		Kind: SeatMismatch, Severity: Medium, Direction: dir, Account: acct,
-		CustomerID: ent[0].sub.CustomerID, Subscriptions: subIDs(ent), Plan: g.Plan,
-		Field: "seats", Stripe: strconv.FormatInt(billed, 10), Internal: formatSeats(g.Seats),
-		Rule:     "the seats granted differ from the quantity billed",
-		LinkedBy: ent[0].by,
-	})
-}
-
-// checkExpiry compares the internal expiry with Stripe's effective end of
-// the entitling subscription that runs longest.
-func (c *comparison) checkExpiry(acct string, g source.Grant, ent []link) {
-	if slices.Contains(c.in.Unavailable, "expires") {
-		return
-	}
-	best := ent[0]
-	end, final := effectiveEnd(best.sub)
-	for _, l := range ent[1:] {
-		e, f := effectiveEnd(l.sub)
-		if e.After(end) || (e.Equal(end) && final && !f) {
-			best, end, final = l, e, f
-		}
-	}
-	if final && !best.sub.CancelAt.IsZero() {
-		c.notes = append(c.notes, Note{
-			Account: acct, Subscription: best.sub.ID,
-			Text: "cancellation scheduled for " + formatTime(end),
-		})
-	}
-	tol := time.Duration(c.p.ExpiryTolerance)
-	var mismatch bool
+func compareBool(a, b bool) int {
 	switch {
-	case g.Expires.IsZero():
-		mismatch = final
-	case end.IsZero():
-		return
-	default:
-		d := g.Expires.Sub(end)
-		mismatch = d > tol || d < -tol
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	if !mismatch {
-		return
+	return -1
+}
+
+func compareSeats(a, b *int64) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
 	}
-	stripe := formatTime(end)
-	if !final {
-		stripe += " (renews)"
+	return cmp.Compare(*a, *b)
+}
+
+// sameSubscription reports whether two records of one subscription carry
+// the same data.
+func sameSubscription(a, b *source.Subscription) bool {
+	same := a.ID == b.ID && a.CustomerID == b.CustomerID &&
+		a.Status == b.Status && a.CancelAtPeriodEnd == b.CancelAtPeriodEnd &&
+		a.CurrentPeriodEnd.Equal(b.CurrentPeriodEnd) &&
+		a.CancelAt.Equal(b.CancelAt) && a.CanceledAt.Equal(b.CanceledAt) &&
+		a.EndedAt.Equal(b.EndedAt) && a.TrialEnd.Equal(b.TrialEnd) &&
+		a.Created.Equal(b.Created) && a.ScheduleID == b.ScheduleID &&
+		a.Livemode == b.Livemode && a.Incomplete == b.Incomplete &&
+		len(a.Metadata) == len(b.Metadata) &&
+		slices.EqualFunc(a.Items, b.Items, sameItem)
+	for k, v := range a.Metadata {
+		w, ok := b.Metadata[k]
+		same = same && ok && v == w
 	}
-	internal := formatTime(g.Expires)
-	if g.Expires.IsZero() {
-		internal = "open-ended"
+	pa, pb := a.PauseCollection, b.PauseCollection
+	if pa == nil || pb == nil {
+		return same && pa == pb
 	}
-	c.add(Finding{
-		Kind: PeriodMismatch, Severity: Low, Account: acct,
-		CustomerID: best.sub.CustomerID, Subscriptions: []string{best.sub.ID}, Plan: g.Plan,
-		Field: "expiry", Stripe: stripe, Internal: internal,
-		Rule:     "Stripe's effective end differs from the internal expiry beyond the tolerance",
-		LinkedBy: best.by,
-	})
+	return same && pa.Behavior == pb.Behavior && pa.ResumesAt.Equal(pb.ResumesAt)
+}
+
+func sameItem(a, b source.Item) bool {
+	return a.PriceID == b.PriceID && a.ProductID == b.ProductID &&
+		a.LookupKey == b.LookupKey && a.Quantity == b.Quantity &&
+		a.CurrentPeriodEnd.Equal(b.CurrentPeriodEnd)
 }

@@ -62,16 +62,19 @@ type Profile struct {
 	Plans map[string]Plan `json:"plans,omitempty"`
 
 	// NoBilling lists internal plans that need no Stripe subscription
-	// (free, staff, partner). Grants of these plans raise nothing.
+	// (free, staff, partner). Access on such a plan with nothing billed
+	// raises nothing.
 	NoBilling []string `json:"no_billing,omitempty"`
 
 	Policy Policy `json:"policy"`
 
 	// ExpiryTolerance is how far apart Stripe's effective end and the
-	// internal expiry may be before a period_mismatch is raised.
+	// internal expiry may be before a period_mismatch is raised; zero
+	// means the two must name the same second.
 	ExpiryTolerance Duration `json:"expiry_tolerance,omitempty"`
 
-	// Severity overrides the default severity of a kind.
+	// Severity overrides the default severity of a kind; kinds not
+	// listed keep theirs.
 	Severity map[Kind]Severity `json:"severity,omitempty"`
 }
 
@@ -90,6 +93,17 @@ func (p *Profile) Validate() error {
 			}
 		default:
 			return fmt.Errorf("links[%d]: unknown link strategy %q", i, l.By)
+		}
+	}
+	for _, m := range []struct {
+		name string
+		m    map[string]string
+	}{{"price_ids", p.PriceIDs}, {"lookup_keys", p.LookupKeys},
+		{"product_ids", p.ProductIDs}} {
+		for k, plan := range m.m {
+			if plan == "" {
+				return fmt.Errorf("%s[%q]: empty plan", m.name, k)
+			}
 		}
 	}
 	if p.ExpiryTolerance < 0 {
@@ -123,29 +137,6 @@ func (p *Profile) MetadataKeys() []string {
 		}
 	}
 	return keys
-}
-
-// family returns the family of an internal plan.
-func (p *Profile) family(plan string) string {
-	if f := p.Plans[plan].Family; f != "" {
-		return f
-	}
-	return plan
-}
-
-// resolvePrice maps an item to a plan: by price id, lookup key, then
-// product id. ok is false when nothing matches.
-func (p *Profile) resolvePrice(priceID, lookupKey, productID string) (plan string, ok bool) {
-	if plan, ok = p.PriceIDs[priceID]; ok && priceID != "" {
-		return plan, true
-	}
-	if plan, ok = p.LookupKeys[lookupKey]; ok && lookupKey != "" {
-		return plan, true
-	}
-	if plan, ok = p.ProductIDs[productID]; ok && productID != "" {
-		return plan, true
-	}
-	return "", false
 }
 
 // Duration is a time.Duration that encodes in JSON as a Go duration string

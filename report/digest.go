@@ -17,12 +17,17 @@ import (
 // encoding that does not depend on the order records arrived in.
 type Digests struct {
 	Profile string `json:"profile"` // the profile, policy included
+	// Policy is the access policy as applied, defaults filled in, so two
+	// profiles that spell the same policy differently digest alike. [New]
+	// sets it.
+	Policy  string `json:"policy"`
 	Billing string `json:"billing"` // the normalised subscriptions
 	Access  string `json:"access"`  // the normalised grants
 }
 
 // Digest computes the digests of a comparison's input and profile. A nil
-// profile digests as the zero profile.
+// profile digests as the zero profile. It leaves Policy empty: only the
+// comparison knows the policy it applied, and [New] takes it from there.
 func Digest(in compare.Input, p *compare.Profile) Digests {
 	if p == nil {
 		p = &compare.Profile{}
@@ -66,6 +71,10 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// policyDigest digests an applied policy. Its lists are sorted by
+// compare and its grace map is encoded in key order.
+func policyDigest(p compare.Policy) string { return sum(mustJSON(p)) }
 
 func sum(b []byte) string {
 	h := sha256.Sum256(b)

@@ -1,9 +1,3 @@
-// Package report turns a comparison result into a versioned report and
-// renders it for people and machines.
-//
-// Every renderer writes the same bytes for the same report: nothing is read
-// from the clock or from map iteration, and findings keep the order that
-// [compare.Compare] gave them.
 package report
 
 import (
@@ -13,10 +7,12 @@ import (
 	"github.com/driftexact/driftexact/internal/version"
 )
 
-// SchemaVersion is the version of the report's JSON schema.
+// SchemaVersion is the version of the report's JSON schema. [Schema]
+// returns the schema itself.
 const SchemaVersion = 1
 
-// Pull describes how one side's records were read.
+// Pull describes how one side's records were read. A zero Started or
+// Finished means the time is unknown.
 type Pull struct {
 	Source   string    `json:"source"`
 	Started  time.Time `json:"started"`
@@ -46,20 +42,33 @@ type Counts struct {
 	BySeverity []SeverityCount `json:"by_severity"`
 }
 
-// Report is the auditable outcome of one check.
+// Report is the auditable outcome of one check. It is plain data: once
+// built it is safe to render from several goroutines at once, as long as
+// none of them changes it. See the package documentation for the meaning
+// of each part.
 type Report struct {
-	SchemaVersion int               `json:"schema_version"`
-	Engine        string            `json:"engine"`
-	Workspace     string            `json:"workspace"`
-	AsOf          time.Time         `json:"as_of"`
-	Billing       Pull              `json:"billing"`
-	Access        Pull              `json:"access"`
-	Digests       Digests           `json:"digests"`
-	Policy        compare.Policy    `json:"policy"`
-	Coverage      compare.Coverage  `json:"coverage"`
-	Counts        Counts            `json:"counts"`
-	Findings      []compare.Finding `json:"findings"`
-	Notes         []compare.Note    `json:"notes,omitempty"`
+	SchemaVersion int       `json:"schema_version"`
+	Engine        string    `json:"engine"`
+	Workspace     string    `json:"workspace"`
+	AsOf          time.Time `json:"as_of"`
+	// Masked is true when account, customer and subscription ids are
+	// pseudonyms; see [Masker].
+	Masked   bool              `json:"masked,omitempty"`
+	Billing  Pull              `json:"billing"`
+	Access   Pull              `json:"access"`
+	Digests  Digests           `json:"digests"`
+	Policy   compare.Policy    `json:"policy"`
+	Coverage compare.Coverage  `json:"coverage"`
+	Counts   Counts            `json:"counts"`
+	Findings []compare.Finding `json:"findings"`
+	Notes    []compare.Note    `json:"notes,omitempty"`
+	// History is how the findings stand against the earlier runs of the
+	// workspace; nil unless the report was stored in a history and the
+	// section added with [Report.SetHistory].
+	History *History `json:"history,omitempty"`
+	// Integrity seals everything above it. [New] fills in the digest;
+	// [Report.Sign] adds a signature.
+	Integrity Integrity `json:"integrity,omitzero"`
 }
 
 // Meta is what a report holds beyond the comparison result: how each side
@@ -70,8 +79,11 @@ type Meta struct {
 	Digests Digests
 }
 
-// New builds a report from a comparison result and its metadata. The result
-// is not copied; do not change it afterwards.
+// New builds a sealed report from a comparison result and its metadata.
+// The result's slices are shared, not copied; do not change them
+// afterwards. New sets Digests.Policy from the policy the result applied,
+// whatever m says, and replaces nil lists with empty ones so that the
+// JSON form always holds arrays.
 func New(res *compare.Result, m Meta) *Report {
 	billing, access := m.Billing, m.Access
 	r := &Report{
@@ -89,7 +101,20 @@ func New(res *compare.Result, m Meta) *Report {
 	}
 	r.Billing.Started, r.Billing.Finished = utc(billing.Started), utc(billing.Finished)
 	r.Access.Started, r.Access.Finished = utc(access.Started), utc(access.Finished)
-	r.Counts = count(res.Findings)
+	r.Digests.Policy = policyDigest(res.Policy)
+	if r.Findings == nil {
+		r.Findings = []compare.Finding{}
+	}
+	if r.Coverage.Checks == nil {
+		r.Coverage.Checks = []compare.Check{}
+	}
+	if r.Coverage.OutOfScope == nil {
+		r.Coverage.OutOfScope = []string{}
+	}
+	r.Counts = count(r.Findings)
+	// Sealing fails only for a time JSON cannot hold (after year 9999);
+	// the report is then unsealed and WriteJSON returns the same error.
+	_ = r.Seal()
 	return r
 }
 
@@ -101,7 +126,11 @@ func utc(t time.Time) time.Time {
 }
 
 func count(fs []compare.Finding) Counts {
-	c := Counts{Total: len(fs)}
+	c := Counts{
+		Total:      len(fs),
+		ByKind:     []KindCount{},
+		BySeverity: []SeverityCount{},
+	}
 	for _, k := range compare.Kinds {
 		n := 0
 		for i := range fs {

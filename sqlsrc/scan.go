@@ -2,22 +2,84 @@ package sqlsrc
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/driftexact/driftexact/internal/coerce"
 	"github.com/driftexact/driftexact/source"
 )
 
-// scanner maps one query's columns to grant fields.
+// field is a grant field a column can feed.
+type field int
+
+const (
+	fAccount field = iota
+	fCustomer
+	fSubscription
+	fPlan
+	fSeats
+	fAccess
+	fExpires
+	nFields
+)
+
+var optionNames = [nFields]string{
+	"account_id", "customer_id", "subscription_id", "plan", "seats",
+	"access", "expires",
+}
+
+func (c Columns) byField() [nFields]string {
+	return [nFields]string{
+		c.AccountID, c.CustomerID, c.SubscriptionID, c.Plan, c.Seats,
+		c.Access, c.Expires,
+	}
+}
+
+// cell receives one mapped column. It implements sql.Scanner so that
+// database/sql hands it the driver's value directly, with no reflection
+// and no copy of text it is about to convert anyway. Scan never fails:
+// a bad value is kept in err, so the other columns of the row are still
+// read and the error can name the row's account.
+type cell struct {
+	f    field
+	sw   *coerce.Switch
+	loc  *time.Location
+	text string
+	n    int64
+	ok   bool
+	on   bool
+	t    time.Time
+	err  error
+}
+
+func (c *cell) Scan(v any) error {
+	switch c.f {
+	case fSeats:
+		c.n, c.ok, c.err = coerce.Count(v)
+	case fAccess:
+		c.on, c.err = c.sw.Read(v)
+	case fExpires:
+		c.t, c.err = coerce.Time(v, c.loc)
+	default:
+		c.text, c.err = coerce.Text(v)
+	}
+	return nil
+}
+
+// skip receives a column the mapping does not name.
+type skip struct{}
+
+func (skip) Scan(any) error { return nil }
+
+// scanner reads the rows of one pull into grants.
 type scanner struct {
-	rows *sql.Rows
-	src  *Source
-	vals []any
-	ptrs []any
-	idx  map[string]int // grant field → column position
+	rows  *sql.Rows
+	dest  []any
+	cells [nFields]*cell
+	names [nFields]string // the result's own spelling, for errors
+	slab  []int64         // seat counts are handed out from here
 }
 
 func newScanner(rows *sql.Rows, s *Source) (*scanner, error) {
@@ -25,216 +87,129 @@ func newScanner(rows *sql.Rows, s *Source) (*scanner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlsrc: columns: %w", err)
 	}
-	pos := map[string]int{}
-	for i, n := range names {
-		pos[strings.ToLower(n)] = i
+	sc := &scanner{rows: rows, dest: make([]any, len(names))}
+	for i := range sc.dest {
+		sc.dest[i] = skip{}
 	}
-	sc := &scanner{rows: rows, src: s, idx: map[string]int{},
-		vals: make([]any, len(names)), ptrs: make([]any, len(names))}
-	for i := range sc.vals {
-		sc.ptrs[i] = &sc.vals[i]
-	}
-	c := s.opts.Columns
-	for field, col := range map[string]string{
-		"account_id": c.AccountID, "customer_id": c.CustomerID,
-		"subscription_id": c.SubscriptionID, "plan": c.Plan, "seats": c.Seats,
-		"access": c.Access, "expires": c.Expires,
-	} {
-		if col == "" {
+	for f, want := range s.cols.byField() {
+		if want == "" {
 			continue
 		}
-		i, ok := pos[strings.ToLower(col)]
-		if !ok {
-			return nil, fmt.Errorf("sqlsrc: columns.%s: the query has no column %q", field, col)
+		i, err := findColumn(names, want, optionNames[f])
+		if err != nil {
+			return nil, err
 		}
-		sc.idx[field] = i
+		if _, taken := sc.dest[i].(*cell); taken {
+			return nil, fmt.Errorf("sqlsrc: column %q is mapped to two grant fields", names[i])
+		}
+		c := &cell{f: field(f), sw: s.sw, loc: s.loc}
+		sc.dest[i], sc.cells[f], sc.names[f] = c, c, names[i]
 	}
 	return sc, nil
 }
 
-// scan reads the current row. On a bad value it returns the grant as far as
-// it was read and a *source.RecordError naming the account and the column.
-func (sc *scanner) scan(n int) (source.Grant, error) {
-	var g source.Grant
-	if err := sc.rows.Scan(sc.ptrs...); err != nil {
-		return g, &source.RecordError{Record: fmt.Sprintf("row %d", n), Err: err}
-	}
-	var err error
-	str := func(field string) string {
-		if i, ok := sc.idx[field]; ok {
-			s, e := asString(sc.vals[i])
-			if e != nil && err == nil {
-				err = sc.fail(n, g.AccountID, field, e)
-			}
-			return s
+// findColumn returns the position of the one column named want.
+func findColumn(names []string, want, option string) (int, error) {
+	at := -1
+	for i, n := range names {
+		if !strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(want)) {
+			continue
 		}
-		return ""
-	}
-	g.AccountID = str("account_id")
-	if g.AccountID == "" && err == nil {
-		err = sc.fail(n, "", "account_id", fmt.Errorf("empty account id"))
-	}
-	g.CustomerID = str("customer_id")
-	g.SubscriptionID = str("subscription_id")
-	g.Plan = str("plan")
-	if i, ok := sc.idx["seats"]; ok {
-		v, e := asInt(sc.vals[i])
-		if e != nil && err == nil {
-			err = sc.fail(n, g.AccountID, "seats", e)
+		if at >= 0 {
+			return 0, fmt.Errorf(
+				"sqlsrc: columns.%s: the query returns two columns named %q; alias one",
+				option, want)
 		}
-		g.Seats = v
+		at = i
 	}
-	if i, ok := sc.idx["access"]; ok {
-		v, e := sc.asActive(sc.vals[i])
-		if e != nil && err == nil {
-			err = sc.fail(n, g.AccountID, "access", e)
-		}
-		g.Active = v
+	if at < 0 {
+		return 0, fmt.Errorf("sqlsrc: columns.%s: the query has no column %q (it has %s)",
+			option, want, strings.Join(quoteAll(names), ", "))
 	}
-	if i, ok := sc.idx["expires"]; ok {
-		v, e := asTime(sc.vals[i])
-		if e != nil && err == nil {
-			err = sc.fail(n, g.AccountID, "expires", e)
-		}
-		g.Expires = v
-	}
-	return g, err
+	return at, nil
 }
 
-func (sc *scanner) fail(n int, acct, field string, err error) error {
-	rec := acct
-	if rec == "" {
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%q", n)
+	}
+	return out
+}
+
+// scan reads the current row, the n-th. A value that cannot be read gives
+// the grant as far as it was read and a record error naming the account
+// (or the row, when the account id itself is unreadable) and the first bad
+// column. err is a failure of the row as a whole.
+func (sc *scanner) scan(n int) (g source.Grant, bad *source.RecordError, err error) {
+	if err := sc.rows.Scan(sc.dest...); err != nil {
+		return g, nil, fmt.Errorf("sqlsrc: row %d: %w", n, err)
+	}
+	var first field = -1
+	text := func(f field) string {
+		c := sc.cells[f]
+		if c == nil {
+			return ""
+		}
+		if c.err != nil && first < 0 {
+			first = f
+		}
+		return c.text
+	}
+	g.AccountID = text(fAccount)
+	g.CustomerID = text(fCustomer)
+	g.SubscriptionID = text(fSubscription)
+	g.Plan = text(fPlan)
+	if c := sc.cells[fSeats]; c != nil {
+		if c.ok {
+			g.Seats = sc.seats(c.n)
+		}
+		if c.err != nil && first < 0 {
+			first = fSeats
+		}
+	}
+	g.Active = true
+	if c := sc.cells[fAccess]; c != nil {
+		g.Active = c.on
+		if c.err != nil && first < 0 {
+			first = fAccess
+		}
+	}
+	if c := sc.cells[fExpires]; c != nil {
+		g.Expires = c.t
+		if c.err != nil && first < 0 {
+			first = fExpires
+		}
+	}
+	return g, sc.badRow(n, g.AccountID, first), nil
+}
+
+var errNoAccount = errors.New("the account id is empty")
+
+// badRow builds the record error for a row whose first bad field is
+// first, or returns nil when the row is good.
+func (sc *scanner) badRow(n int, account string, first field) *source.RecordError {
+	acct := sc.cells[fAccount]
+	if first < 0 && account != "" {
+		return nil
+	}
+	rec := account
+	if rec == "" || acct.err != nil {
 		rec = fmt.Sprintf("row %d", n)
 	}
-	col := sc.colName(field)
-	return &source.RecordError{Record: rec, Field: col, Err: err}
+	if first < 0 {
+		return &source.RecordError{Record: rec, Field: sc.names[fAccount], Err: errNoAccount}
+	}
+	return &source.RecordError{Record: rec, Field: sc.names[first], Err: sc.cells[first].err}
 }
 
-func (sc *scanner) colName(field string) string {
-	c := sc.src.opts.Columns
-	switch field {
-	case "account_id":
-		return c.AccountID
-	case "customer_id":
-		return c.CustomerID
-	case "subscription_id":
-		return c.SubscriptionID
-	case "plan":
-		return c.Plan
-	case "seats":
-		return c.Seats
-	case "access":
-		return c.Access
+// seats returns a pointer to n. Pointers are cut from a shared block, so a
+// pull of a million rows makes thousands of allocations, not a million.
+func (sc *scanner) seats(n int64) *int64 {
+	if len(sc.slab) == 0 {
+		sc.slab = make([]int64, 512)
 	}
-	return c.Expires
-}
-
-func asString(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
-		return "", nil
-	case string:
-		return strings.TrimSpace(x), nil
-	case []byte:
-		return strings.TrimSpace(string(x)), nil
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	}
-	return "", fmt.Errorf("cannot read %T as text", v)
-}
-
-func asInt(v any) (*int64, error) {
-	var n int64
-	switch x := v.(type) {
-	case nil:
-		return nil, nil
-	case int64:
-		n = x
-	case float64:
-		if x != math.Trunc(x) {
-			return nil, fmt.Errorf("%v is not a whole number", x)
-		}
-		n = int64(x)
-	case string, []byte:
-		s, _ := asString(x)
-		if s == "" {
-			return nil, nil
-		}
-		var err error
-		if n, err = parseWhole(s); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("cannot read %T as a number", v)
-	}
-	if n < 0 {
-		return nil, fmt.Errorf("negative seat count %d", n)
-	}
-	return &n, nil
-}
-
-// parseWhole reads an integer, accepting a numeric text such as "5.00".
-func parseWhole(s string) (int64, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%q is not a whole number", s)
-	}
-	return int64(f), nil
-}
-
-func (sc *scanner) asActive(v any) (bool, error) {
-	switch x := v.(type) {
-	case nil:
-		return false, nil
-	case bool:
-		return x, nil
-	case int64:
-		return x != 0, nil
-	case string, []byte:
-		s, _ := asString(x)
-		return sc.src.active[strings.ToLower(s)], nil
-	}
-	return false, fmt.Errorf("cannot read %T as access on/off", v)
-}
-
-// timeLayouts are the text forms accepted for expiry, tried in order.
-// Texts without a zone are taken as UTC.
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02",
-}
-
-func asTime(v any) (time.Time, error) {
-	switch x := v.(type) {
-	case nil:
-		return time.Time{}, nil
-	case time.Time:
-		return x.UTC(), nil
-	case int64:
-		return time.Unix(x, 0).UTC(), nil
-	case float64:
-		return time.Unix(int64(x), 0).UTC(), nil
-	case string, []byte:
-		s, _ := asString(x)
-		if s == "" {
-			return time.Time{}, nil
-		}
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(n, 0).UTC(), nil
-		}
-		for _, l := range timeLayouts {
-			if t, err := time.Parse(l, s); err == nil {
-				return t.UTC(), nil
-			}
-		}
-		return time.Time{}, fmt.Errorf("cannot read %q as a time", s)
-	}
-	return time.Time{}, fmt.Errorf("cannot read %T as a time", v)
+	p := &sc.slab[0]
+	*p, sc.slab = n, sc.slab[1:]
+	return p
 }

@@ -2,165 +2,179 @@ package sqlsrc_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	_ "modernc.org/sqlite"
 
 	"github.com/driftexact/driftexact/source"
 	"github.com/driftexact/driftexact/sqlsrc"
 )
 
-func openSQLite(t *testing.T, stmts ...string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	return db
-}
-
-var cols = sqlsrc.Columns{
+var allColumns = sqlsrc.Columns{
 	AccountID: "account_id", CustomerID: "customer", SubscriptionID: "sub",
 	Plan: "plan", Seats: "seats", Access: "access", Expires: "expires",
 }
 
-func collect(t *testing.T, src *sqlsrc.Source) ([]source.Grant, []error) {
-	t.Helper()
-	var gs []source.Grant
-	var errs []error
-	for g, err := range src.Grants(context.Background()) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		gs = append(gs, g)
-	}
-	return gs, errs
-}
+const grantColumns = `account_id TEXT, customer TEXT, sub TEXT, plan TEXT,
+	seats, access, expires`
 
-func seats(n int64) *int64 { return &n }
-
-func TestSQLiteCoercion(t *testing.T) {
-	db := openSQLite(t,
-		`CREATE TABLE g (account_id TEXT, customer TEXT, sub TEXT, plan TEXT,
-			seats, access, expires)`,
-		`INSERT INTO g VALUES
-			('a1', 'cus_1', 'sub_1', 'pro', 3, 1, '2024-07-01T00:00:00Z'),
-			('a2', NULL, NULL, 'free', NULL, 'Active', NULL),
-			('a3', 'cus_3', '', 'team', '5.00', 'revoked', 1719792000),
-			('a4', 'cus_4', 'sub_4', 'pro', 1, 0, '2024-07-01 02:00:00+02:00')`)
-	src, err := sqlsrc.New(db, "SELECT * FROM g", &sqlsrc.Options{Columns: cols})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs, errs := collect(t, src)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	jul1 := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
-	want := []source.Grant{
-		{AccountID: "a1", CustomerID: "cus_1", SubscriptionID: "sub_1", Plan: "pro",
-			Seats: seats(3), Active: true, Expires: jul1},
-		{AccountID: "a2", Plan: "free", Active: true},
-		{AccountID: "a3", CustomerID: "cus_3", Plan: "team", Seats: seats(5), Expires: jul1},
-		{AccountID: "a4", CustomerID: "cus_4", SubscriptionID: "sub_4", Plan: "pro",
-			Seats: seats(1), Expires: jul1},
-	}
-	if diff := cmp.Diff(want, gs); diff != "" {
-		t.Errorf("grants (-want +got):\n%s", diff)
-	}
-}
-
-func TestBadValueNamesAccountAndColumn(t *testing.T) {
-	db := openSQLite(t,
-		`CREATE TABLE g (account_id TEXT, customer TEXT, sub TEXT, plan TEXT,
-			seats, access, expires)`,
-		`INSERT INTO g VALUES ('a1', 'c', 's', 'pro', 'many', 1, NULL),
-			('a2', 'c2', 's2', 'pro', 1, 1, 'next tuesday'),
-			('a3', 'c3', 's3', 'pro', 1, 1, NULL)`)
-	src, err := sqlsrc.New(db, "SELECT * FROM g ORDER BY account_id", &sqlsrc.Options{Columns: cols})
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestBadValuesNameAccountAndColumn(t *testing.T) {
+	e := openSQLite(t)
+	table := e.table(t, grantColumns,
+		`INSERT INTO {t} VALUES ('a1', 'c1', 's1', 'pro', 'many', 1, NULL)`,
+		`INSERT INTO {t} VALUES ('a2', 'c2', 's2', 'pro', 1, 1, 'next tuesday')`,
+		`INSERT INTO {t} VALUES ('a3', 'c3', 's3', 'pro', 1, 1, NULL)`,
+		`INSERT INTO {t} VALUES (NULL, 'c4', 's4', 'pro', 1, 1, NULL)`,
+		`INSERT INTO {t} VALUES ('a5', 'c5', 's5', 'pro', -2, 'weird', NULL)`,
+		`INSERT INTO {t} VALUES (x'ff', 'c6', 's6', 'pro', 1, 1, NULL)`,
+		`INSERT INTO {t} VALUES ('a7', 'c7', 's7', 'pro', 2.5, 1, 1719792000000)`)
+	query := "SELECT * FROM " + table + " ORDER BY rowid"
+	src := newSource(t, e.db, query, &sqlsrc.Options{Columns: allColumns,
+		InactiveValues: []string{"0", "revoked"}})
 	gs, errs := collect(t, src)
 	if len(gs) != 1 || gs[0].AccountID != "a3" {
-		t.Errorf("good rows: %+v", gs)
+		t.Errorf("good rows: %+v, want only a3", gs)
 	}
-	if len(errs) != 2 {
-		t.Fatalf("got %d errors, want 2: %v", len(errs), errs)
+	type recField struct{ Record, Field string }
+	want := []recField{
+		{"a1", "seats"}, {"a2", "expires"}, {"row 4", "account_id"},
+		{"a5", "seats"}, {"row 6", "account_id"}, {"a7", "seats"},
 	}
-	for i, want := range []struct{ rec, field string }{{"a1", "seats"}, {"a2", "expires"}} {
+	var got []recField
+	for _, err := range errs {
 		var re *source.RecordError
-		if !errors.As(errs[i], &re) || re.Record != want.rec || re.Field != want.field {
-			t.Errorf("error %d = %v, want record %s field %s", i, errs[i], want.rec, want.field)
+		if !errors.As(err, &re) {
+			t.Fatalf("error %v is not a *source.RecordError", err)
 		}
+		got = append(got, recField{re.Record, re.Field})
 	}
-
-	strict, _ := sqlsrc.New(db, "SELECT * FROM g ORDER BY account_id",
-		&sqlsrc.Options{Columns: cols, FailOnBadRow: true})
-	gs, errs = collect(t, strict)
-	if len(gs) != 0 || len(errs) != 1 {
-		t.Errorf("strict: %d grants, errors %v; want none and one error", len(gs), errs)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("record errors (-want +got):\n%s", diff)
 	}
-}
-
-func TestRefusesAnythingButOneSelect(t *testing.T) {
-	db := openSQLite(t, `CREATE TABLE g (account_id TEXT)`)
-	for _, q := range []string{
-		"DELETE FROM g",
-		"SELECT 1; DELETE FROM g",
-		"UPDATE g SET account_id = 'x'",
-		"",
-		"/* SELECT */ INSERT INTO g VALUES ('x')",
-	} {
-		_, err := sqlsrc.New(db, q, &sqlsrc.Options{Columns: sqlsrc.Columns{AccountID: "account_id"}})
-		if !errors.Is(err, sqlsrc.ErrNotSelect) {
-			t.Errorf("%q: got %v, want ErrNotSelect", q, err)
-		}
-	}
-	for _, q := range []string{
-		"SELECT account_id FROM g WHERE account_id <> ';'",
-		"WITH x AS (SELECT account_id FROM g) SELECT * FROM x;",
-		"-- DELETE\nSELECT account_id FROM g",
-	} {
-		if _, err := sqlsrc.New(db, q, &sqlsrc.Options{Columns: sqlsrc.Columns{AccountID: "account_id"}}); err != nil {
-			t.Errorf("%q refused: %v", q, err)
+	for _, msg := range []string{`"many"`, `"next tuesday"`, "empty", "negative", "UTF-8"} {
+		if !strings.Contains(joinErrors(errs), msg) {
+			t.Errorf("no error mentions %s: %v", msg, errs)
 		}
 	}
 }
 
-func TestSQLiteRunsReadOnly(t *testing.T) {
-	db := openSQLite(t,
-		`CREATE TABLE g (account_id TEXT)`,
-		`INSERT INTO g VALUES ('a1')`)
-	// INSERT … RETURNING yields rows like a SELECT. With the statement
-	// check bypassed, only the read-only transaction stands in its way.
-	src := sqlsrc.NewUnguarded(db, `INSERT INTO g VALUES ('intruder') RETURNING account_id`,
-		&sqlsrc.Options{Columns: sqlsrc.Columns{AccountID: "account_id"}})
-	gs, errs := collect(t, src)
-	if len(errs) == 0 {
-		t.Errorf("write through the source succeeded: %+v", gs)
+func joinErrors(errs []error) string { return errors.Join(errs...).Error() }
+
+// A row yielded with a record error still carries what could be read, so
+// nothing about it is lost.
+func TestBadRowKeepsWhatWasRead(t *testing.T) {
+	e := openSQLite(t)
+	table := e.table(t, grantColumns,
+		`INSERT INTO {t} VALUES ('a1', 'c1', 's1', 'pro', 3, 1, 'soon')`)
+	src := newSource(t, e.db, "SELECT * FROM "+table, &sqlsrc.Options{Columns: allColumns})
+	for g, err := range src.Grants(context.Background()) {
+		if err == nil {
+			t.Fatal("bad expiry read without error")
+		}
+		want := source.Grant{AccountID: "a1", CustomerID: "c1", SubscriptionID: "s1",
+			Plan: "pro", Seats: seats(3), Active: true}
+		if diff := cmp.Diff(want, g); diff != "" {
+			t.Errorf("partial grant (-want +got):\n%s", diff)
+		}
 	}
+}
+
+func TestFailOnBadRowStopsThePull(t *testing.T) {
+	e := openSQLite(t)
+	table := e.table(t, grantColumns,
+		`INSERT INTO {t} VALUES ('a1', 'c1', 's1', 'pro', 1, 1, NULL)`,
+		`INSERT INTO {t} VALUES ('a2', 'c2', 's2', 'pro', 'many', 1, NULL)`,
+		`INSERT INTO {t} VALUES ('a3', 'c3', 's3', 'pro', 1, 1, NULL)`)
+	src := newSource(t, e.db, "SELECT * FROM "+table+" ORDER BY account_id",
+		&sqlsrc.Options{Columns: allColumns, FailOnBadRow: true})
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM g`).Scan(&n); err != nil {
-		t.Fatal(err)
+	var last error
+	for _, err := range src.Grants(context.Background()) {
+		if err != nil {
+			last = err
+			continue
+		}
+		n++
 	}
-	if n != 1 {
-		t.Errorf("table holds %d rows after refused write, want 1", n)
+	if n != 1 || !errors.Is(last, sqlsrc.ErrBadRow) {
+		t.Fatalf("read %d grants, last error %v; want 1 and ErrBadRow", n, last)
 	}
-	// The host's own connection is writable again after the pull.
-	if _, err := db.Exec(`INSERT INTO g VALUES ('a2')`); err != nil {
-		t.Errorf("host write after pull failed: %v", err)
+	// The fatal error must not pass for a per-record one, or a caller
+	// would carry on past a pull that stopped.
+	var re *source.RecordError
+	if errors.As(last, &re) {
+		t.Errorf("fatal error unwraps to a record error: %v", last)
+	}
+	if !strings.Contains(last.Error(), `"a2"`) || !strings.Contains(last.Error(), `"seats"`) {
+		t.Errorf("error does not name account and column: %v", last)
+	}
+}
+
+func TestMappingErrors(t *testing.T) {
+	e := openSQLite(t)
+	table := e.table(t, grantColumns)
+	for _, tc := range []struct {
+		query string
+		cols  sqlsrc.Columns
+		want  string
+	}{
+		{"SELECT * FROM " + table, sqlsrc.Columns{AccountID: "id"},
+			`no column "id" (it has "account_id", "customer"`},
+		{"SELECT account_id, customer AS ACCOUNT_ID FROM " + table,
+			sqlsrc.Columns{AccountID: "account_id"}, "two columns"},
+		{"SELECT * FROM " + table,
+			sqlsrc.Columns{AccountID: "account_id", CustomerID: "ACCOUNT_ID"}, "two grant fields"},
+	} {
+		_, errs := collect(t, newSource(t, e.db, tc.query, &sqlsrc.Options{Columns: tc.cols}))
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+			t.Errorf("%s with %+v: got %v, want one error containing %q", tc.query, tc.cols, errs, tc.want)
+		}
+	}
+	if _, err := sqlsrc.New(e.db, "SELECT 1", nil); err == nil {
+		t.Error("nil options accepted")
+	}
+	if _, err := sqlsrc.New(nil, "SELECT 1", &sqlsrc.Options{Columns: allColumns}); err == nil {
+		t.Error("nil db accepted")
+	}
+}
+
+func TestNoAccessColumnMeansOn(t *testing.T) {
+	e := openSQLite(t)
+	src := newSource(t, e.db, "SELECT 'a1' AS id", &sqlsrc.Options{
+		Columns: sqlsrc.Columns{AccountID: "id"}})
+	gs, errs := collect(t, src)
+	if len(errs) > 0 || len(gs) != 1 || !gs[0].Active {
+		t.Errorf("got %+v %v, want one active grant", gs, errs)
+	}
+	if diff := cmp.Diff([]string{"seats", "expires"}, src.Unavailable()); diff != "" {
+		t.Errorf("Unavailable (-want +got):\n%s", diff)
+	}
+}
+
+// A database that cannot be reached fails the pull with one fatal error.
+func TestClosedDatabase(t *testing.T) {
+	e := openSQLite(t)
+	src := newSource(t, e.db, "SELECT 'a1' AS account_id", idOnly)
+	e.db.Close()
+	gs, errs := collect(t, src)
+	if len(gs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "read-only transaction") {
+		t.Errorf("got %+v, %v; want one error beginning the transaction", gs, errs)
+	}
+}
+
+func TestLastPullCountsEveryRow(t *testing.T) {
+	e := openSQLite(t)
+	table := e.table(t, grantColumns,
+		`INSERT INTO {t} VALUES ('a1', NULL, NULL, 'pro', 1, 1, NULL)`,
+		`INSERT INTO {t} VALUES ('a2', NULL, NULL, 'pro', 'x', 1, NULL)`)
+	src := newSource(t, e.db, "SELECT * FROM "+table, &sqlsrc.Options{Columns: allColumns})
+	if got := src.LastPull(); got.Records != 0 {
+		t.Errorf("before any pull: %+v", got)
+	}
+	collect(t, src)
+	if got := src.LastPull(); got.Records != 2 {
+		t.Errorf("LastPull = %+v, want 2 records (one bad)", got)
 	}
 }

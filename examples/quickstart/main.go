@@ -9,6 +9,7 @@
 //
 //	go run ./examples/quickstart               # text report
 //	go run ./examples/quickstart -format json  # JSON report
+//	go run ./examples/quickstart -format html > report.html
 package main
 
 import (
@@ -81,7 +82,8 @@ func sampleProfile() *compare.Profile {
 }
 
 func main() {
-	format := flag.String("format", "text", "report format: text or json")
+	format := flag.String("format", "text",
+		"report format: text, json, csv, markdown, html or junit")
 	flag.Parse()
 	if err := run(context.Background(), *format, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
@@ -90,8 +92,9 @@ func main() {
 }
 
 func run(ctx context.Context, format string, w io.Writer) error {
-	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown format %q (want text or json)", format)
+	f, err := report.ParseFormat(format)
+	if err != nil {
+		return err
 	}
 	var subs []json.RawMessage
 	if err := json.Unmarshal(sampleSubscriptions, &subs); err != nil {
@@ -144,10 +147,7 @@ func run(ctx context.Context, format string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		return report.WriteJSON(w, rep)
-	}
-	return report.WriteText(w, rep)
+	return report.Write(w, rep, f)
 }
 
 // sampleDB creates the sample access table in a new SQLite file.

@@ -9,6 +9,8 @@
 //   - an empty store gives an empty, error-free sequence;
 //   - a fatal error from the store reaches the consumer and ends the
 //     sequence;
+//   - a record that cannot be read is reported as a [*source.RecordError]
+//     naming it, and the sequence goes on to the records after it;
 //   - cancelling the context stops the stream, ending it with the
 //     context's error, before every record has been yielded;
 //   - breaking out of a range statement early releases what the pull held:
@@ -41,6 +43,9 @@ type Billing struct {
 	// OpenFailing returns a source that yields some of subs and then
 	// fails with a fatal error. Nil skips the error check.
 	OpenFailing func(t *testing.T, subs []source.Subscription) source.Billing
+	// OpenBad returns a source whose store holds subs and, among them, one
+	// more record, with id bad, that cannot be read. Nil skips the check.
+	OpenBad func(t *testing.T, subs []source.Subscription, bad string) source.Billing
 	// Options are passed to cmp.Diff when records read are compared with
 	// records stored, for adapters that cannot carry every field.
 	Options []gocmp.Option
@@ -53,6 +58,9 @@ type Access struct {
 	// OpenFailing returns a source that yields some of grants and then
 	// fails with a fatal error. Nil skips the error check.
 	OpenFailing func(t *testing.T, grants []source.Grant) source.Access
+	// OpenBad returns a source whose store holds grants and, among them, one
+	// more record, with id bad, that cannot be read. Nil skips the check.
+	OpenBad func(t *testing.T, grants []source.Grant, bad string) source.Access
 	// Options are passed to cmp.Diff, as for [Billing].
 	Options []gocmp.Option
 }
@@ -74,8 +82,14 @@ func TestBilling(t *testing.T, h Billing) {
 			return seq(h.OpenFailing(t, recs))
 		}
 	}
+	var bad func(*testing.T, []source.Subscription, string) seqFunc[source.Subscription]
+	if h.OpenBad != nil {
+		bad = func(t *testing.T, recs []source.Subscription, id string) seqFunc[source.Subscription] {
+			return seq(h.OpenBad(t, recs, id))
+		}
+	}
 	s := suite[source.Subscription]{
-		open: open, failing: failing, opts: h.Options, gen: Subscriptions,
+		open: open, failing: failing, bad: bad, opts: h.Options, gen: Subscriptions,
 		key: func(s source.Subscription) string { return s.ID },
 	}
 	s.run(t)
@@ -92,11 +106,17 @@ func TestAccess(t *testing.T, h Access) {
 			return seq(h.OpenFailing(t, recs))
 		}
 	}
+	var bad func(*testing.T, []source.Grant, string) seqFunc[source.Grant]
+	if h.OpenBad != nil {
+		bad = func(t *testing.T, recs []source.Grant, id string) seqFunc[source.Grant] {
+			return seq(h.OpenBad(t, recs, id))
+		}
+	}
 	s := suite[source.Grant]{
 		open: func(t *testing.T, recs []source.Grant) seqFunc[source.Grant] {
 			return seq(h.Open(t, recs))
 		},
-		failing: failing, opts: h.Options, gen: Grants,
+		failing: failing, bad: bad, opts: h.Options, gen: Grants,
 		key: func(g source.Grant) string { return g.AccountID },
 	}
 	s.run(t)
@@ -108,6 +128,7 @@ type seqFunc[R any] func(context.Context) iter.Seq2[R, error]
 type suite[R any] struct {
 	open    func(*testing.T, []R) seqFunc[R]
 	failing func(*testing.T, []R) seqFunc[R]
+	bad     func(*testing.T, []R, string) seqFunc[R]
 	opts    []gocmp.Option
 	gen     func(n int) []R
 	key     func(R) string
@@ -118,6 +139,7 @@ func (s suite[R]) run(t *testing.T) {
 	t.Run("One", func(t *testing.T) { s.testComplete(t, 1) })
 	t.Run("Many", func(t *testing.T) { s.testComplete(t, Records) })
 	t.Run("FatalError", s.testFatal)
+	t.Run("BadRecord", s.testBad)
 	t.Run("Cancel", s.testCancel)
 	t.Run("EarlyBreak", s.testBreak)
 }
@@ -166,6 +188,39 @@ func (s suite[R]) testFatal(t *testing.T) {
 	}
 	if after > 0 {
 		t.Errorf("%d values followed the fatal error %v", after, fatal)
+	}
+}
+
+// badID sorts in the middle of the generated records of both kinds.
+const badID = "bad_conformance_record"
+
+func (s suite[R]) testBad(t *testing.T) {
+	if s.bad == nil {
+		t.Skip("the harness cannot store an unreadable record")
+	}
+	want := s.gen(Records)
+	pull := s.bad(t, want, badID)
+	var got []R
+	var recErrs []*source.RecordError
+	for r, err := range pull(context.Background()) {
+		var re *source.RecordError
+		switch {
+		case errors.As(err, &re):
+			recErrs = append(recErrs, re)
+		case err != nil:
+			t.Fatalf("fatal error after %d records: %v", len(got), err)
+		default:
+			got = append(got, r)
+		}
+	}
+	if len(recErrs) != 1 {
+		t.Fatalf("got %d record errors, want 1: %v", len(recErrs), recErrs)
+	}
+	if recErrs[0].Record != badID {
+		t.Errorf("record error names %q, want %q: %v", recErrs[0].Record, badID, recErrs[0])
+	}
+	if len(got) != len(want) {
+		t.Errorf("read %d good records around the bad one, want %d", len(got), len(want))
 	}
 }
 

@@ -1,0 +1,179 @@
+package csvsrc_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/driftexact/driftexact/csvsrc"
+	"github.com/driftexact/driftexact/source"
+)
+
+func subscriptions(b *csvsrc.Billing) ([]source.Subscription, []error) {
+	return pull(func(ctx context.Context) func(func(source.Subscription, error) bool) {
+		return b.Subscriptions(ctx)
+	})
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// testdata/stripe_subscriptions.csv has the columns of the dashboard's
+// subscription export, a byte-order mark, CRLF line ends, quoted fields
+// and blank lines at the end.
+func TestStripeDashboardExport(t *testing.T) {
+	b, err := csvsrc.OpenBilling("testdata/stripe_subscriptions.csv", &csvsrc.BillingOptions{
+		MetadataKeys: []string{"account_id", "absent_key"}, Livemode: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCols := csvsrc.BillingColumns{
+		ID: "id", CustomerID: "Customer ID", Status: "Status", Plan: "Plan",
+		Product: "Product", Quantity: "Quantity",
+		CurrentPeriodEnd: "Current Period End (UTC)", CancelAtPeriodEnd: "Cancel At Period End",
+		CanceledAt: "Canceled At (UTC)", EndedAt: "Ended At (UTC)",
+		TrialEnd: "Trial End (UTC)", Created: "Created (UTC)",
+	}
+	if diff := cmp.Diff(wantCols, b.Columns()); diff != "" {
+		t.Errorf("Columns (-want +got):\n%s", diff)
+	}
+	subs, errs := subscriptions(b)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	want := []source.Subscription{{
+		ID: "sub_1PgA2bExample01", CustomerID: "cus_QXa1Example01", Status: "active",
+		Metadata: map[string]string{"account_id": "acct_ada"},
+		Items:    []source.Item{{PriceID: "price_1PgPro", ProductID: "prod_QXpro", Quantity: 1}},
+		Created:  at("2024-05-01 09:30"), CurrentPeriodEnd: at("2024-07-01 09:30"),
+		Livemode: true,
+	}, {
+		ID: "sub_1PgA2bExample02", CustomerID: "cus_QXa1Example02", Status: "trialing",
+		Metadata: map[string]string{"account_id": "acct_grace"},
+		Items:    []source.Item{{PriceID: "price_1PgSeat", ProductID: "prod_QXteam", Quantity: 12}},
+		Created:  at("2024-06-10 14:05"), CurrentPeriodEnd: at("2024-06-24 14:05"),
+		TrialEnd: at("2024-06-24 14:05"), Livemode: true,
+	}, {
+		ID: "sub_1PgA2bExample03", CustomerID: "cus_QXa1Example03", Status: "canceled",
+		Metadata: map[string]string{"account_id": "acct_alan"},
+		Items:    []source.Item{{PriceID: "price_1PgPro", ProductID: "prod_QXpro", Quantity: 1}},
+		Created:  at("2024-01-15 08:00"), CurrentPeriodEnd: at("2024-06-15 08:00"),
+		CancelAtPeriodEnd: true, CanceledAt: at("2024-05-20 11:12"),
+		EndedAt: at("2024-06-15 08:00"), Livemode: true,
+	}}
+	if diff := cmp.Diff(want, subs); diff != "" {
+		t.Errorf("subscriptions (-want +got):\n%s", diff)
+	}
+	if b.LastPull().Records != 3 {
+		t.Errorf("LastPull = %+v", b.LastPull())
+	}
+}
+
+func TestSnakeCaseExport(t *testing.T) {
+	const file = "id,customer_id,status,price_id,quantity," +
+		"current_period_end,cancel_at,cancel_at_period_end\n" +
+		"sub_1,cus_1,Active,price_1,2,1719792000,2024-07-01,TRUE\n"
+	b, err := csvsrc.NewBilling(strings.NewReader(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, errs := subscriptions(b)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	want := []source.Subscription{{ID: "sub_1", CustomerID: "cus_1", Status: "active",
+		Items:            []source.Item{{PriceID: "price_1", Quantity: 2}},
+		CurrentPeriodEnd: jul1, CancelAt: jul1, CancelAtPeriodEnd: true}}
+	if diff := cmp.Diff(want, subs); diff != "" {
+		t.Errorf("subscriptions (-want +got):\n%s", diff)
+	}
+}
+
+// Rows that repeat the id of the row before them add an item.
+func TestRepeatedIDsAreItems(t *testing.T) {
+	const file = "id,Customer ID,Status,Plan,Quantity\n" +
+		"sub_1,cus_1,active,price_base,1\n" +
+		"sub_1,cus_1,active,price_seat,5\n" +
+		"sub_2,cus_2,active,price_base,1\n" +
+		"sub_2,cus_9,active,price_seat,3\n" + // line 5: another customer
+		"sub_3,cus_3,active,,\n"
+	b, err := csvsrc.NewBilling(strings.NewReader(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var bad []error
+	for s, err := range b.Subscriptions(context.Background()) {
+		if err != nil {
+			bad = append(bad, err)
+		}
+		var prices []string
+		for _, it := range s.Items {
+			prices = append(prices, it.PriceID)
+		}
+		got = append(got, s.ID+":"+strings.Join(prices, "+"))
+	}
+	want := []string{"sub_1:price_base+price_seat", "sub_2:price_base+price_seat", "sub_3:"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("subscriptions (-want +got):\n%s", diff)
+	}
+	var re *source.RecordError
+	if len(bad) != 1 || !errors.As(bad[0], &re) || re.Record != "sub_2" ||
+		re.Field != "Customer ID" || !strings.Contains(re.Error(), "line 5") {
+		t.Errorf("errors %v; want one naming sub_2, Customer ID and line 5", bad)
+	}
+}
+
+func TestBillingBadRows(t *testing.T) {
+	const file = "id,Customer ID,Status,Quantity,Current Period End (UTC),Cancel At Period End\n" +
+		"sub_1,cus_1,active,1,2024-07-01 00:00,false\n" +
+		"sub_2,cus_2,active,two,2024-07-01 00:00,false\n" +
+		"sub_3,,active,1,2024-07-01 00:00,false\n" +
+		",cus_4,active,1,2024-07-01 00:00,false\n" +
+		"sub_5,cus_5,active,1,July,false\n" +
+		"sub_6,cus_6,active,1,2024-07-01 00:00,maybe\n" +
+		"sub_7,cus_7,active\n"
+	b, err := csvsrc.NewBilling(strings.NewReader(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, errs := subscriptions(b)
+	if len(subs) != 1 || subs[0].ID != "sub_1" {
+		t.Errorf("good rows: %+v", subs)
+	}
+	type where struct{ Record, Field string }
+	want := []where{{"sub_2", "Quantity"}, {"sub_3", "Customer ID"}, {"line 5", "id"},
+		{"sub_5", "Current Period End (UTC)"}, {"sub_6", "Cancel At Period End"}, {"line 8", ""}}
+	var got []where
+	for _, err := range errs {
+		var re *source.RecordError
+		var le *csvsrc.LineError
+		if !errors.As(err, &re) || !errors.As(err, &le) {
+			t.Fatalf("%v is not a record error with a line", err)
+		}
+		got = append(got, where{re.Record, re.Field})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	if b.LastPull().Records != 7 {
+		t.Errorf("LastPull = %+v, want 7 (bad rows included)", b.LastPull())
+	}
+}
+
+func TestBillingNeedsIDCustomerAndStatus(t *testing.T) {
+	_, err := csvsrc.NewBilling(strings.NewReader("id,Customer ID,Plan\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "status") {
+		t.Errorf("got %v, want an error about the status column", err)
+	}
+}
