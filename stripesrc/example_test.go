@@ -38,7 +38,8 @@ func Example() {
 		if err != nil {
 			panic(err)
 		}
-		lines = append(lines, fmt.Sprintf("%s %s %s %v", sub.ID, sub.CustomerID, sub.Status, sub.Metadata))
+		lines = append(lines, fmt.Sprintf("%s %s %s %v",
+			sub.ID, sub.CustomerID, sub.Status, sub.Metadata))
 	}
 	slices.Sort(lines) // workers yield in no particular order
 	for _, l := range lines {

@@ -30,14 +30,16 @@ func TestKeyIsRedactedWhereverPrinted(t *testing.T) {
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3s"} {
 		shown = append(shown, fmt.Sprintf(format, testKey), fmt.Sprintf(format, cfg))
 	}
-	shown = append(shown, fmt.Sprint(testKey), fmt.Sprintln(cfg), testKey.String(), testKey.GoString())
+	shown = append(shown, fmt.Sprint(testKey), fmt.Sprintln(cfg),
+		testKey.String(), testKey.GoString())
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	shown = append(shown, string(b))
 	var logs bytes.Buffer
-	for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
+	handlers := []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)}
+	for _, h := range handlers {
 		slog.New(h).Info("opening", "key", testKey, "config", cfg, slog.Any("any", testKey))
 	}
 	shown = append(shown, logs.String())

@@ -54,10 +54,11 @@ func TestMisbehavingServerIsCaught(t *testing.T) {
 		want:  "empty page that claims more",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			serve := func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprint(w, tc.serve(r.URL.RawQuery))
-			}))
+			}
+			srv := httptest.NewServer(http.HandlerFunc(serve))
 			defer srv.Close()
 			src, err := stripesrc.Open(testKey, &stripesrc.Options{BaseURL: srv.URL, Workers: 2})
 			if err != nil {

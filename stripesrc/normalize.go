@@ -30,7 +30,8 @@ func NormalizeJSON(raw []byte, metadataKeys []string) (source.Subscription, erro
 	return normalize(&r.sub, metadataKeys, r.itemEnds), nil
 }
 
-func normalize(s *stripe.Subscription, keys []string, itemEnds map[string]int64) source.Subscription {
+func normalize(s *stripe.Subscription, keys []string,
+	itemEnds map[string]int64) source.Subscription {
 	out := source.Subscription{
 		ID:                s.ID,
 		Status:            string(s.Status),

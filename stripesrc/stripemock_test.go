@@ -100,6 +100,7 @@ func TestStripeMockKeyNeverInErrors(t *testing.T) {
 		t.Errorf("error shows the key: %v", err)
 	}
 	if !strings.Contains(err.Error(), "[REDACTED]") {
-		t.Errorf("stripe-mock no longer repeats the credentials (%v); the check proves nothing", err)
+		t.Errorf("stripe-mock no longer repeats the credentials (%v); "+
+			"the check proves nothing", err)
 	}
 }

@@ -165,8 +165,8 @@ func (o *Options) fill() error {
 	case o.RetryWait < 0:
 		return fmt.Errorf("stripesrc: Options.RetryWait is %v, want 0 or more", o.RetryWait)
 	case o.Account != "" && !strings.HasPrefix(o.Account, "acct_"):
-		return fmt.Errorf("stripesrc: Options.Account is %q, want a connected account id (acct_...)",
-			o.Account)
+		return fmt.Errorf("stripesrc: Options.Account is %q, "+
+			"want a connected account id (acct_...)", o.Account)
 	}
 	if o.RequestsPerSecond == 0 {
 		o.RequestsPerSecond = DefaultRequestsPerSecond
@@ -228,7 +228,8 @@ func (s *Source) Subscription(ctx context.Context, id string) (source.Subscripti
 // embedded one is cut short. It returns how many item pages it read. An
 // item list Stripe refuses to give (for example for want of permission)
 // leaves the record marked Incomplete; any other failure is returned.
-func (s *Source) complete(ctx context.Context, r *rawSubscription) (source.Subscription, int, error) {
+func (s *Source) complete(ctx context.Context, r *rawSubscription) (
+	source.Subscription, int, error) {
 	if r.sub.Items == nil || !r.sub.Items.HasMore {
 		return normalize(&r.sub, s.metadata, r.itemEnds), 0, nil
 	}
@@ -279,14 +280,16 @@ func (s *Source) items(ctx context.Context, subID string) (
 			return items, ends, pages, nil
 		}
 		if len(page.Data) == 0 {
-			return nil, nil, pages, errors.New("stripe sent an empty item page that claims more follow")
+			return nil, nil, pages, errors.New(
+				"stripe sent an empty item page that claims more follow")
 		}
 		params.StartingAfter = stripe.String(page.Data[len(page.Data)-1].item.ID)
 	}
 }
 
 // list reads one list page into v.
-func (s *Source) list(v stripe.LastResponseSetter, path string, params stripe.ListParamsContainer) error {
+func (s *Source) list(v stripe.LastResponseSetter, path string,
+	params stripe.ListParamsContainer) error {
 	values := &form.Values{}
 	form.AppendTo(values, params)
 	lp := params.GetListParams()

@@ -35,7 +35,9 @@
 //
 // [Server.SetLatency] delays every answer; [Server.Inject] fails chosen
 // requests with 429 (with or without Stripe-Rate-Limited-Reason), 500,
-// 503 or a reset connection. [Server.RequireKey] answers 401 to any other
+// 503, 403 or a reset connection, picked by request number ([FirstN],
+// [EveryNth], [Fraction]), by path ([OnPath]) or by a function of your
+// own. [Server.RequireKey] answers 401 to any other
 // key. [Server.Requests] returns every request received, in order.
 //
 // # Concurrency

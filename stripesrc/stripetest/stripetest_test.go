@@ -154,7 +154,8 @@ func TestBadRequests(t *testing.T) {
 			t.Errorf("GET %s: status %d, want %d", tc.path, got, tc.want)
 		}
 	}
-	resp, err := http.Post(s.URL+"/v1/subscriptions/sub_a", "application/x-www-form-urlencoded", nil)
+	resp, err := http.Post(s.URL+"/v1/subscriptions/sub_a",
+		"application/x-www-form-urlencoded", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +182,11 @@ func TestItemsAndRetrieve(t *testing.T) {
 			len(one.Items.Data), one.Items.HasMore)
 	}
 	var page list
-	if code := get(t, s, "/v1/subscription_items?subscription=sub_big&starting_after=si_x", nil); code != 404 {
+	items := "/v1/subscription_items?subscription=sub_big"
+	if code := get(t, s, items+"&starting_after=si_x", nil); code != 404 {
 		t.Errorf("unknown item cursor: status %d, want 404", code)
 	}
-	get(t, s, "/v1/subscription_items?subscription=sub_big&limit=10&starting_after=si_sub_big_2", &page)
+	get(t, s, items+"&limit=10&starting_after=si_sub_big_2", &page)
 	if len(page.Data) != 10 || page.Data[0].ID != "si_sub_big_3" || page.HasMore {
 		t.Errorf("item page after si_sub_big_2: %v, has_more %v", page.ids(), page.HasMore)
 	}
@@ -217,7 +219,8 @@ func TestAccountsAreSeparate(t *testing.T) {
 
 func TestSeedErrors(t *testing.T) {
 	s := stripetest.Start(t, stripetest.Subscription{ID: "sub_1"})
-	if err := s.Seed(stripetest.Subscription{ID: "sub_2"}, stripetest.Subscription{ID: "sub_1"}); err == nil {
+	err := s.Seed(stripetest.Subscription{ID: "sub_2"}, stripetest.Subscription{ID: "sub_1"})
+	if err == nil {
 		t.Error("a duplicate id was seeded")
 	}
 	if err := s.Seed(stripetest.Subscription{}); err == nil {
@@ -305,7 +308,8 @@ func TestLatencyAndKey(t *testing.T) {
 	s.SetLatency(50 * time.Millisecond)
 	s.RequireKey("rk_test_right")
 	began := time.Now()
-	if code := get(t, s, "/v1/subscriptions", nil, "Authorization", "Bearer rk_test_right"); code != 200 {
+	code := get(t, s, "/v1/subscriptions", nil, "Authorization", "Bearer rk_test_right")
+	if code != 200 {
 		t.Errorf("right key: status %d", code)
 	}
 	if took := time.Since(began); took < 50*time.Millisecond {
