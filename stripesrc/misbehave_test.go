@@ -1,0 +1,74 @@
+package stripesrc_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/driftexact/driftexact/stripesrc"
+)
+
+// TestMisbehavingServerIsCaught serves pages that break the rules the
+// source relies on to read everything once, and expects an error rather
+// than a wrong list.
+func TestMisbehavingServerIsCaught(t *testing.T) {
+	sub := func(id string, created int64) string {
+		return fmt.Sprintf(`{"id":%q,"object":"subscription","created":%d}`, id, created)
+	}
+	page := func(more bool, subs ...string) string {
+		return fmt.Sprintf(`{"object":"list","has_more":%t,"data":[%s]}`,
+			more, strings.Join(subs, ","))
+	}
+	for _, tc := range []struct {
+		name  string
+		serve func(q string) string
+		want  string
+	}{{
+		name: "out of order",
+		serve: func(string) string {
+			return page(false, sub("sub_old", 1700000000), sub("sub_new", 1700000100))
+		},
+		want: `"sub_new" is out of order`,
+	}, {
+		name:  "missing id",
+		serve: func(string) string { return page(false, sub("", 1700000000)) },
+		want:  `field "id" is missing`,
+	}, {
+		name: "created filter ignored",
+		serve: func(q string) string {
+			if strings.Contains(q, "created") {
+				return page(false, sub("sub_top", 1700000100))
+			}
+			if strings.Contains(q, "starting_after") {
+				return page(false)
+			}
+			return page(true, sub("sub_top", 1700000100), sub("sub_next", 1700000000))
+		},
+		want: `"sub_top" created at 1700000100 lies outside the requested window`,
+	}, {
+		name:  "empty page claiming more",
+		serve: func(string) string { return page(true) },
+		want:  "empty page that claims more",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			serve := func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, tc.serve(r.URL.RawQuery))
+			}
+			srv := httptest.NewServer(http.HandlerFunc(serve))
+			defer srv.Close()
+			src, err := stripesrc.Open(testKey, &stripesrc.Options{BaseURL: srv.URL, Workers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stripesrc.Unthrottle(src)
+			_, err = collect(context.Background(), src)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error saying %s", err, tc.want)
+			}
+		})
+	}
+}
