@@ -1,189 +1,111 @@
-// Package driftexact checks, read-only and deterministically, whether what a
-// business bills in Stripe matches the access its own product grants.
-//
-// A [Job] names a workspace and two sources: one for billing (Stripe
-// subscriptions, see package stripesrc) and one for access (the host's own
-// records, see package sqlsrc). [Check] reads both at once, compares them
-// under a [compare.Profile] and returns a [report.Report]. Nothing is ever
-// written to either side.
 package driftexact
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"slices"
-	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/driftexact/driftexact/compare"
 	"github.com/driftexact/driftexact/report"
 	"github.com/driftexact/driftexact/source"
 )
 
-// Job is one check of one workspace.
+// Job is one check of one workspace: what to read and how to judge it. A
+// Job is a plain value; [Check] reads it and changes nothing in it, so one
+// Job may be checked many times and from several goroutines, as far as its
+// sources allow: the module's sources over a database, a URL or a file
+// path do; a csvsrc source over a caller's reader serves one pull at a time.
+//
+// Check does not close the sources: whoever opened them (a *sql.DB under
+// an access source, say) closes them after the last check.
 type Job struct {
-	// Workspace identifies the tenant; it is required and stamped on the
-	// report and every fingerprint.
+	// Workspace identifies the tenant. It is required, and stamped on the
+	// report and on every finding's fingerprint.
 	Workspace string
-	Billing   source.Billing
-	Access    source.Access
-	// Profile maps Stripe onto access; nil means a zero Profile.
+
+	// Billing yields the Stripe subscriptions; required.
+	Billing source.Billing
+	// Access yields the host's own access records; required.
+	Access source.Access
+
+	// Profile maps Stripe onto access: link strategies, prices to plans,
+	// the access policy and tolerances. Nil means the zero
+	// [compare.Profile]: link by subscription id then customer id, map no
+	// price, apply [compare.DefaultPolicy].
 	Profile *compare.Profile
-	// AsOf is the instant access is judged at; zero means Clock().
+
+	// AsOf is the instant access is judged at. The zero time means the
+	// options' clock, read once both sides have been pulled.
 	AsOf time.Time
-	// Clock supplies pull stamps and the default as-of time; nil means
-	// time.Now.
-	Clock func() time.Time
-	// Logger receives debug records of the pull; nil discards them.
-	Logger *slog.Logger
+
+	// Options tune logging, the clock and progress reports; nil means
+	// defaults (see [Options]).
+	Options *Options
 }
 
-// ErrNoWorkspace is returned by [Check] for a job without a workspace id.
-var ErrNoWorkspace = errors.New("driftexact: job has no workspace id")
-
-// Check reads both sides of job concurrently, compares them and returns the
-// report. It returns an error, naming the side, when either side cannot be
-// read completely; it never returns a partial report.
+// Check reads both sides of job at once, compares them and returns the
+// report.
+//
+// Before reading anything it checks the job, returning [ErrNoWorkspace],
+// [ErrNoSource] or an error wrapping [ErrInvalidProfile]. When a side cannot
+// be read to its end (a fatal source error, or ctx ending) it stops the
+// other side, waits for both to let go, and returns a [*PullError] naming
+// the side: it never returns a partial report. Records a source reports as
+// unreadable ([*source.RecordError]) do not stop the check; they are listed
+// in the report's coverage as incomplete.
+//
+// When the billing source can read by id ([source.SubscriptionGetter]),
+// Check also reads the subscriptions that access records name but the
+// listing did not return, as Stripe's list leaves out subscriptions on test
+// clocks. Subscriptions that do not exist are left for the comparison to
+// report.
+//
+// Check is safe for concurrent use. It starts goroutines for the pull and
+// none of them outlives the call.
 func Check(ctx context.Context, job Job) (*report.Report, error) {
-	if job.Workspace == "" {
-		return nil, ErrNoWorkspace
-	}
-	if job.Billing == nil || job.Access == nil {
-		return nil, errors.New("driftexact: job needs both a billing and an access source")
-	}
-	clock := job.Clock
-	if clock == nil {
-		clock = time.Now
-	}
-	log := job.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	var bs, as side
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return bs.pullBilling(gctx, job.Billing, clock) })
-	g.Go(func() error { return as.pullAccess(gctx, job.Access, clock) })
-	if err := g.Wait(); err != nil {
+	if err := job.validate(); err != nil {
 		return nil, err
 	}
-	in := compare.Input{
-		Workspace:     job.Workspace,
-		Subscriptions: bs.subs,
-		Grants:        as.grants,
-		Incomplete:    append(bs.bad, as.bad...),
-		Unavailable:   as.unavailable,
-	}
-	bp, ap := bs.pull, as.pull
-	if err := readMissing(ctx, job.Billing, &in, &bp); err != nil {
+	st := newSettings(job.Options)
+	st.log.DebugContext(ctx, "driftexact: check started",
+		"workspace", job.Workspace,
+		"billing", describe(job.Billing), "access", describe(job.Access))
+	snap, err := pull(ctx, job, st)
+	if err != nil {
+		st.log.DebugContext(ctx, "driftexact: check stopped: a side failed",
+			"workspace", job.Workspace, "side", failedSide(err))
 		return nil, err
 	}
-	log.Debug("driftexact: pulled", "workspace", job.Workspace,
-		"subscriptions", bp.Records, "grants", ap.Records)
 	asOf := job.AsOf
 	if asOf.IsZero() {
-		asOf = clock()
+		asOf = st.clock()
 	}
+	in := snap.input(job.Workspace)
 	res, err := compare.Compare(in, job.Profile, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("driftexact: %w", err)
 	}
+	st.log.DebugContext(ctx, "driftexact: compared",
+		"workspace", job.Workspace, "as_of", res.AsOf,
+		"findings", len(res.Findings), "linked", res.Coverage.Linked)
 	return report.New(res, report.Meta{
-		Billing: bp, Access: ap, Digests: report.Digest(in, job.Profile),
+		Billing: snap.billing.pull, Access: snap.access.pull,
+		Digests: report.Digest(in, job.Profile),
 	}), nil
 }
 
-// side is what one pull gathered. Each goroutine of Check owns one.
-type side struct {
-	pull        report.Pull
-	subs        []source.Subscription
-	grants      []source.Grant
-	bad         []compare.Incomplete
-	unavailable []string
-}
-
-func (sd *side) pullBilling(ctx context.Context, b source.Billing, clock func() time.Time) error {
-	sd.pull = report.Pull{Source: describe(b), Started: clock()}
-	for s, err := range b.Subscriptions(ctx) {
-		if re := (*source.RecordError)(nil); errors.As(err, &re) {
-			sd.bad = append(sd.bad, compare.Incomplete{
-				Side: "billing", ID: re.Record, Reason: re.Error()})
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("driftexact: billing side: %w", err)
-		}
-		sd.subs = append(sd.subs, s)
+// validate reports what makes the job impossible to run.
+func (job *Job) validate() error {
+	if job.Workspace == "" {
+		return ErrNoWorkspace
 	}
-	sd.pull.Finished = clock()
-	sd.pull.Records = len(sd.subs) + len(sd.bad)
-	if sr, ok := b.(source.StatsReporter); ok {
-		sd.pull.Pages = sr.LastPull().Pages
+	if job.Billing == nil || job.Access == nil {
+		return ErrNoSource
+	}
+	if job.Profile != nil {
+		if err := job.Profile.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidProfile, err)
+		}
 	}
 	return nil
-}
-
-func (sd *side) pullAccess(ctx context.Context, a source.Access, clock func() time.Time) error {
-	sd.pull = report.Pull{Source: describe(a), Started: clock()}
-	for g, err := range a.Grants(ctx) {
-		if re := (*source.RecordError)(nil); errors.As(err, &re) {
-			sd.bad = append(sd.bad, compare.Incomplete{
-				Side: "access", ID: re.Record, Reason: re.Error()})
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("driftexact: access side: %w", err)
-		}
-		sd.grants = append(sd.grants, g)
-	}
-	if fr, ok := a.(source.FieldReporter); ok {
-		sd.unavailable = fr.Unavailable()
-	}
-	sd.pull.Finished = clock()
-	sd.pull.Records = len(sd.grants) + len(sd.bad)
-	return nil
-}
-
-// readMissing reads by id the subscriptions that grants name but the
-// listing did not return, when the billing source can.
-func readMissing(ctx context.Context, b source.Billing, in *compare.Input, p *report.Pull) error {
-	getter, ok := b.(source.SubscriptionGetter)
-	if !ok {
-		return nil
-	}
-	seen := map[string]bool{}
-	for _, s := range in.Subscriptions {
-		seen[s.ID] = true
-	}
-	var missing []string
-	for _, g := range in.Grants {
-		if id := g.SubscriptionID; id != "" && !seen[id] {
-			seen[id] = true
-			missing = append(missing, id)
-		}
-	}
-	slices.Sort(missing)
-	for _, id := range missing {
-		s, err := getter.Subscription(ctx, id)
-		if errors.Is(err, source.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("driftexact: billing side: read %q: %w", id, err)
-		}
-		in.Subscriptions = append(in.Subscriptions, s)
-		p.Records++
-	}
-	return nil
-}
-
-func describe(v any) string {
-	if d, ok := v.(source.Describer); ok {
-		return d.Describe()
-	}
-	name := fmt.Sprintf("%T", v)
-	return strings.TrimPrefix(name, "*")
 }

@@ -135,8 +135,13 @@ func newMonitor(job Job, store history.Store, opts *MonitorOptions) (*monitor, e
 	if m.Clock == nil {
 		m.Clock = time.Now
 	}
-	if m.job.Clock == nil {
-		m.job.Clock = m.Clock
+	if m.job.Options == nil || m.job.Options.Clock == nil {
+		var o Options // a copy: the caller's options are left alone
+		if m.job.Options != nil {
+			o = *m.job.Options
+		}
+		o.Clock = m.Clock
+		m.job.Options = &o
 	}
 	if m.Sleep == nil {
 		m.Sleep = sleep

@@ -33,7 +33,7 @@ func TestCheckThroughAgent(t *testing.T) {
 	rep, err := driftexact.Check(context.Background(), driftexact.Job{
 		Workspace: "acme", Billing: source.NewMemoryBilling(),
 		Access: a.open(t, "acme", tok), AsOf: checkAsOf,
-		Clock: func() time.Time { return checkAsOf },
+		Options: &driftexact.Options{Clock: func() time.Time { return checkAsOf }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +64,8 @@ func TestCheckRefusesAShortStream(t *testing.T) {
 	}
 	rep, err := driftexact.Check(context.Background(), driftexact.Job{
 		Workspace: "acme", Billing: source.NewMemoryBilling(), Access: c,
-		AsOf: checkAsOf, Clock: func() time.Time { return checkAsOf },
+		AsOf:    checkAsOf,
+		Options: &driftexact.Options{Clock: func() time.Time { return checkAsOf }},
 	})
 	if !errors.Is(err, agent.ErrIncomplete) || rep != nil {
 		t.Errorf("Check = %v, %v; want no report and ErrIncomplete", rep, err)

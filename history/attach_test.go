@@ -69,8 +69,8 @@ func (w world) job() driftexact.Job {
 				"pro": {Family: "base"}, "basic": {Family: "base"}},
 			ExpiryTolerance: compare.Duration(48 * time.Hour),
 		},
-		AsOf:  asOf,
-		Clock: func() time.Time { return asOf },
+		AsOf:    asOf,
+		Options: &driftexact.Options{Clock: func() time.Time { return asOf }},
 	}
 }
 

@@ -94,7 +94,7 @@ func fullRun(t *testing.T) *report.Report {
 	asOf := time.Date(2024, 6, 15, 0, 0, 0, 0, time.UTC)
 	rep, err := driftexact.Check(ctx, driftexact.Job{Workspace: "acme",
 		Billing: billing, Access: access, Profile: profile, AsOf: asOf,
-		Clock: func() time.Time { return asOf }})
+		Options: &driftexact.Options{Clock: func() time.Time { return asOf }}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func check(d int, off ...string) *driftexact.Job {
 		Access:    source.NewMemoryAccess(grants...),
 		Profile:   &compare.Profile{PriceIDs: map[string]string{"price_pro": "pro"}},
 		AsOf:      asOf,
-		Clock:     func() time.Time { return asOf },
+		Options:   &driftexact.Options{Clock: func() time.Time { return asOf }},
 	}
 }
 

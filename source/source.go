@@ -1,27 +1,3 @@
-// Package source defines the normalised records DriftExact compares and the
-// two small interfaces that adapters implement to supply them.
-//
-// A billing source yields [Subscription] values; an access source yields
-// [Grant] values. Both stream through an [iter.Seq2] so that an adapter can
-// hand records on as it reads them, and both are read-only by contract: an
-// implementation must never change the system it reads.
-//
-// # Iteration
-//
-// Sequences are single-use and must be ranged over by one goroutine. A
-// sequence ends when it has yielded every record, when it yields a fatal
-// error, or when the consumer stops early (break). An adapter releases
-// everything it holds (rows, response bodies, goroutines) before the range
-// statement returns, in every one of those cases.
-//
-// An error that is a [*RecordError] describes a single record that could not
-// be read; the sequence goes on after it, and the consumer decides whether
-// to stop. Any other error is fatal and is the last value yielded.
-//
-// # Concurrency
-//
-// Record values are plain data and safe to copy. The in-memory sources in
-// this package are safe for concurrent use once built.
 package source
 
 import (
@@ -140,7 +116,8 @@ func (e *RecordError) Unwrap() error { return e.Err }
 
 // Describer is an optional interface of a source that names itself in
 // reports (for example "stripe" or "sql"). Without it, the report names the
-// source's Go type.
+// source's Go type. The description is written into reports and debug logs,
+// so it must never hold a secret such as a DSN or a key.
 type Describer interface {
 	Describe() string
 }

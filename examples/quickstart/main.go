@@ -142,7 +142,7 @@ func run(ctx context.Context, format string, w io.Writer) error {
 		Access:    access,
 		Profile:   profile,
 		AsOf:      asOf,
-		Clock:     func() time.Time { return asOf },
+		Options:   &driftexact.Options{Clock: func() time.Time { return asOf }},
 	})
 	if err != nil {
 		return err
