@@ -109,15 +109,18 @@ type Source struct {
 	shape shape // of the last complete pull, to plan the next
 }
 
-// Open returns a source that reads with key, after checking the key and
-// the options. It makes no request. See the package documentation for
-// the key policy.
-func Open(key Key, opts *Options) (*Source, error) {
+// Open returns a source that reads with key, a [Key] or a plain string,
+// after checking the key and the options. It makes no request. See the
+// package documentation for the key policy.
+func Open[K ~string](key K, opts *Options) (*Source, error) {
+	return open(Key(strings.TrimSpace(string(key))), opts)
+}
+
+func open(key Key, opts *Options) (*Source, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	key = Key(strings.TrimSpace(string(key)))
 	if err := checkKey(key, o.AllowSecretKey); err != nil {
 		return nil, err
 	}
