@@ -43,6 +43,9 @@ type StripeConfig struct {
 	// Rate is the request budget per second; 0 means the adapter's
 	// default.
 	Rate float64 `json:"rate,omitempty"`
+	// MaxRetries is how often a request answered 429 or 5xx is sent
+	// again; 0 means the adapter's default (8) and -1 turns retries off.
+	MaxRetries int `json:"max_retries,omitempty"`
 }
 
 // AccessConfig names the access source: exactly one of SQL, CSV and
@@ -200,6 +203,9 @@ func (s *settings) checkStripe(getenv func(string) (string, bool)) error {
 	if st.Rate < 0 || st.Rate > maxRate {
 		return fmt.Errorf("stripe.rate: %v is outside 0 to %d requests per second",
 			st.Rate, maxRate)
+	}
+	if st.MaxRetries < -1 {
+		return fmt.Errorf("stripe.max_retries: %d is below -1", st.MaxRetries)
 	}
 	return nil
 }

@@ -45,6 +45,8 @@ func TestBadConfigExitsTwo(t *testing.T) {
 			"stripe.rate: want a number, got a JSON string"},
 		{"rate too high", func(f *fixture) { f.set("stripe.rate", 100) },
 			"stripe.rate: 100 is outside 0 to 25"},
+		{"retries below -1", func(f *fixture) { f.set("stripe.max_retries", -2) },
+			"stripe.max_retries: -2 is below -1"},
 		{"malformed base URL", func(f *fixture) { f.set("stripe.base_url", "localhost:1") },
 			`stripe.base_url: "localhost:1" is not an http or https URL`},
 		{"malformed connected account", func(f *fixture) { f.set("stripe.account", "123") },

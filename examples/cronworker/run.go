@@ -140,8 +140,9 @@ func (s *settings) job() (driftexact.Job, func(), error) {
 		Workspace: s.cfg.Workspace, Profile: &s.cfg.Profile, AsOf: s.asOf,
 	}
 	st := s.cfg.Stripe
-	billing, err := stripesrc.Open(s.key, &stripesrc.Options{
+	billing, err := stripesrc.Open(stripesrc.Key(s.key), &stripesrc.Options{
 		BaseURL: st.BaseURL, MetadataKeys: s.cfg.Profile.MetadataKeys(),
+		Account: st.Account, RequestsPerSecond: st.Rate, MaxRetries: st.MaxRetries,
 	})
 	if err != nil {
 		return job, nil, fmt.Errorf("stripe: %w", err)

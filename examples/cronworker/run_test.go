@@ -64,6 +64,7 @@ func TestStripeFailureExitsTwo(t *testing.T) {
 	defer down.Close()
 	f := newFixture(t)
 	f.set("stripe.base_url", down.URL)
+	f.set("stripe.max_retries", 1)
 	r := f.run(false, "-config", f.writeConfig())
 	if r.code != exitError || !strings.Contains(r.stderr, "billing side") {
 		t.Errorf("exit %d, stderr %q; want 2 naming the billing side", r.code, r.stderr)
