@@ -2,7 +2,7 @@
 // subscription, once, through a key that can only read, as fast as a rate
 // budget allows.
 //
-//	src, err := stripesrc.Open(stripesrc.Key(os.Getenv("STRIPE_KEY")), &stripesrc.Options{
+//	src, err := stripesrc.Open(os.Getenv("STRIPE_KEY"), &stripesrc.Options{
 //		MetadataKeys: profile.MetadataKeys(),
 //	})
 //	for sub, err := range src.Subscriptions(ctx) { … }

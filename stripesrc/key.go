@@ -15,8 +15,8 @@ import (
 // such as "rk_live_[REDACTED]", never the secret. Convert it with string(k)
 // only where the secret itself is needed.
 //
-// A Key is a string type so that a constant converts without ceremony;
-// convert a string read from the environment with Key(s).
+// Hold keys as Keys in configuration structs, so that logging one does not
+// leak it; [Open] takes a Key or a plain string.
 type Key string
 
 const redactedMark = "[REDACTED]"

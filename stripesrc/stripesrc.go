@@ -17,19 +17,18 @@ import (
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 	"github.com/stripe/stripe-go/v76/form"
-	"golang.org/x/time/rate"
 
 	"github.com/driftexact/driftexact/source"
 )
 
 // Defaults and limits of [Options].
 const (
-	DefaultRequestsPerSecond = 10
-	MaxRequestsPerSecond     = 25
-	DefaultWorkers           = 8
-	DefaultMaxRetries        = 8
-	DefaultRetryWait         = 500 * time.Millisecond
-	MaxPageSize              = 100
+	DefaultRequestsPerSecond = 10                     // zero RequestsPerSecond
+	MaxRequestsPerSecond     = 25                     // the most Open accepts
+	DefaultWorkers           = 8                      // zero Workers
+	DefaultMaxRetries        = 8                      // zero MaxRetries
+	DefaultRetryWait         = 500 * time.Millisecond // zero RetryWait
+	MaxPageSize              = 100                    // Stripe's largest page
 )
 
 // Options configure a [Source]. A nil *Options, like the zero value, reads
@@ -59,9 +58,13 @@ type Options struct {
 	// (list pages, item pages, reads by id, retries and calls through
 	// Client) waits for. Zero means 10; more than 25 is refused.
 	RequestsPerSecond float64
-	// Workers is how many windows of creation times are paged at once.
-	// Zero means 8; 1 pages the listing sequentially. The token bucket
-	// holds as many tokens as there are workers, so all may start at once.
+	// Workers is the most windows of creation times a pull pages at once;
+	// zero means 8, and 1 pages the listing sequentially. A pull keeps
+	// only as many busy as the rate budget can serve at the latency it
+	// sees (RequestsPerSecond times latency, plus one), so Workers should
+	// be at least that: 8 covers 25 requests per second at 280ms a page.
+	// The token bucket holds as many tokens as there are workers, so all
+	// may start at once.
 	Workers int
 	// PageSize is the limit asked for on every list page, from 1 to 100.
 	// Zero means 100, which uses the rate budget best.
@@ -87,8 +90,9 @@ const placeholderKey = "stripesrc-key-set-by-transport"
 // Source is a [source.Billing] over the Stripe API. It also reads by id
 // ([source.SubscriptionGetter]) and reports the size of its last complete
 // pull ([source.StatsReporter]). It is safe for concurrent use; all its
-// requests share one token bucket. It holds no resources that need
-// closing.
+// requests share one token bucket. Nothing needs closing: the idle
+// connections of a transport the source made itself are closed at the end
+// of each pull, and otherwise expire.
 type Source struct {
 	backend  stripe.Backend
 	api      *client.API
@@ -105,15 +109,18 @@ type Source struct {
 	shape shape // of the last complete pull, to plan the next
 }
 
-// Open returns a source that reads with key, after checking the key and
-// the options. It makes no request. See the package documentation for
-// the key policy.
-func Open(key Key, opts *Options) (*Source, error) {
+// Open returns a source that reads with key, a [Key] or a plain string,
+// after checking the key and the options. It makes no request. See the
+// package documentation for the key policy.
+func Open[K ~string](key K, opts *Options) (*Source, error) {
+	return open(Key(strings.TrimSpace(string(key))), opts)
+}
+
+func open(key Key, opts *Options) (*Source, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	key = Key(strings.TrimSpace(string(key)))
 	if err := checkKey(key, o.AllowSecretKey); err != nil {
 		return nil, err
 	}
@@ -124,31 +131,32 @@ func Open(key Key, opts *Options) (*Source, error) {
 		key: &key, account: o.Account, metadata: slices.Clone(o.MetadataKeys),
 		workers: o.Workers, pageSize: o.PageSize,
 	}
-	next := o.Transport
-	if next == nil {
+	s.t = newTransport(&key, &o)
+	if s.t.next == nil {
 		s.owned = http.DefaultTransport.(*http.Transport).Clone()
 		s.owned.MaxIdleConnsPerHost = o.Workers
-		next = s.owned
+		s.t.next = s.owned
 	}
-	s.t = &transport{
-		next: next, key: &key, account: o.Account, log: o.Logger,
-		limiter: rate.NewLimiter(rate.Limit(o.RequestsPerSecond), o.Workers),
-		retry:   retryPolicy{max: max(o.MaxRetries, 0), base: o.RetryWait, cap: 32 * o.RetryWait},
-	}
-	cfg := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Transport: s.t},
-		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
-		MaxNetworkRetries: stripe.Int64(0),
-		EnableTelemetry:   stripe.Bool(false),
-	}
-	if o.BaseURL != "" {
-		cfg.URL = stripe.String(strings.TrimRight(o.BaseURL, "/"))
-	}
-	s.backend = stripe.GetBackendWithConfig(stripe.APIBackend, cfg)
+	s.backend = newBackend(s.t, o.BaseURL)
 	s.api = client.New(placeholderKey, &stripe.Backends{
 		API: s.backend, Connect: s.backend, Uploads: s.backend,
 	})
 	return s, nil
+}
+
+// newBackend returns a stripe-go backend that sends everything through t,
+// with stripe-go's logging, retries and telemetry off.
+func newBackend(t *transport, baseURL string) stripe.Backend {
+	cfg := &stripe.BackendConfig{
+		HTTPClient:        &http.Client{Transport: t},
+		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
+		MaxNetworkRetries: stripe.Int64(0),
+		EnableTelemetry:   stripe.Bool(false),
+	}
+	if baseURL != "" {
+		cfg.URL = stripe.String(strings.TrimRight(baseURL, "/"))
+	}
+	return stripe.GetBackendWithConfig(stripe.APIBackend, cfg)
 }
 
 // fill checks o and replaces zero values with defaults.

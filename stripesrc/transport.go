@@ -61,6 +61,18 @@ type transport struct {
 	latency atomic.Int64 // moving average of round trips, in nanoseconds
 }
 
+// newTransport returns the transport for o, which must be filled; its
+// next is o.Transport, nil when the caller is to supply one.
+func newTransport(key *Key, o *Options) *transport {
+	return &transport{
+		next: o.Transport, key: key, account: o.Account, log: o.Logger,
+		limiter: rate.NewLimiter(rate.Limit(o.RequestsPerSecond), o.Workers),
+		retry: retryPolicy{
+			max: max(o.MaxRetries, 0), base: o.RetryWait, cap: 32 * o.RetryWait,
+		},
+	}
+}
+
 // retryPolicy says how often and how patiently a request is retried.
 type retryPolicy struct {
 	max       int           // retries after the first attempt
