@@ -60,10 +60,11 @@
 // # Read-only
 //
 // A pull cannot change the database, by three locks of its own: the query
-// must be a single SELECT or WITH … SELECT naming no write (no INSERT,
-// UPDATE, DELETE, MERGE, INTO, FOR UPDATE and so on; a column named like
-// one must be quoted) under the quoting rules of every engine family, which
-// [New] checks; the statement is prepared
+// must be a single SELECT or WITH … SELECT naming no write and nothing
+// that ends a transaction or lifts a safeguard (no INSERT, UPDATE, DELETE,
+// MERGE, INTO, FOR UPDATE, COMMIT, PRAGMA, ATTACH and so on; a column
+// named like one must be quoted) under the quoting rules of every engine
+// family, SQLite's [bracketed] identifiers included, which [New] checks; the statement is prepared
 // before it runs, so PostgreSQL and MySQL refuse a second statement
 // smuggled past the check; and it runs in a read-only transaction, which
 // the server enforces, that is always rolled back. SQLite has no
@@ -71,6 +72,13 @@
 // PRAGMA query_only for its length, then clears it (or discards the
 // connection if it cannot). A driver that cannot begin a read-only
 // transaction fails the pull rather than running the query without one.
+//
+// BUG: the SQLite driver runs every statement of a text it is asked to
+// prepare, so on SQLite the single-statement check is the only lock
+// against a query that ends the transaction and clears query_only itself.
+// Open SQLite databases that hold access data read-only where you can
+// (mode=ro in the DSN).
+//
 // For defence in depth, connect with a database role that may only SELECT
 // the tables the query reads: functions with side effects outside the
 // transaction are beyond what these locks can stop.

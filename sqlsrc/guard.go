@@ -15,11 +15,13 @@ type dialect struct {
 	backslash bool // backslash escapes a quote inside a string
 	hash      bool // '#' starts a comment
 	dashSpace bool // "--" starts a comment only before a space
+	bracket   bool // "[" starts an identifier that "]" ends (SQLite)
 }
 
 var dialects = []dialect{
 	{name: "standard"},
 	{name: "mysql", backslash: true, hash: true, dashSpace: true},
+	{name: "sqlite", bracket: true},
 }
 
 // writeWords may not appear anywhere in an access query, even where an
@@ -32,6 +34,11 @@ var writeWords = map[string]bool{
 	"CREATE": true, "GRANT": true, "REVOKE": true, "INTO": true,
 	"CALL": true, "EXEC": true, "EXECUTE": true, "COPY": true,
 	"LOAD": true, "HANDLER": true, "RENAME": true, "LOCK": true,
+	// Statements that end a transaction, change the session or reach
+	// another database could undo the read-only safeguards.
+	"COMMIT": true, "ROLLBACK": true, "BEGIN": true, "SAVEPOINT": true,
+	"RELEASE": true, "PRAGMA": true, "ATTACH": true, "DETACH": true,
+	"VACUUM": true, "REINDEX": true,
 }
 
 // checkSelect accepts a single SELECT or WITH … SELECT statement, with an
@@ -105,6 +112,13 @@ func stripSQL(q string, d dialect) (string, error) {
 			}
 			i += end + 3
 			b.WriteByte(' ')
+		case c == '[' && d.bracket:
+			end := strings.IndexByte(q[i+1:], ']')
+			if end < 0 {
+				return "", fmt.Errorf("unterminated [identifier]")
+			}
+			i += end + 1
+			b.WriteString(" x ")
 		case c == '\'' || c == '"' || c == '`':
 			j, err := quoteEnd(q, i, d.backslash && c != '`')
 			if err != nil {

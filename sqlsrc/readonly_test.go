@@ -48,6 +48,17 @@ func TestSQLiteRunsReadOnly(t *testing.T) {
 			}
 		})
 	}
+	// A query that hides a COMMIT and a PRAGMA behind SQLite's [..]
+	// quoting is refused before it reaches the driver, which would run
+	// every statement of the text.
+	smuggle := "SELECT 1 AS [x']; COMMIT; PRAGMA query_only=0; DELETE FROM " + table +
+		"; SELECT 'acct_1' AS account_id, 1 AS [y']"
+	if _, err := sqlsrc.New(e.db, smuggle, idOnly); !errors.Is(err, sqlsrc.ErrNotSelect) {
+		t.Errorf("smuggled statements: got %v, want ErrNotSelect", err)
+	}
+	if n := e.count(t, table); n != 1 {
+		t.Errorf("table holds %d rows after the smuggling attempt, want 1", n)
+	}
 	// The host's own connection is writable again after the pulls.
 	if _, err := e.db.Exec("INSERT INTO " + table + " VALUES ('a2')"); err != nil {
 		t.Errorf("host write after pulls failed: %v", err)

@@ -86,7 +86,9 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
-var drivers = []string{"mysql", "pgx", "sqlite"}
+// drivers are the database/sql driver names the agent registers;
+// "postgres" is taken as another name for pgx, as the cron worker takes it.
+var drivers = []string{"mysql", "pgx", "postgres", "sqlite"}
 
 // loadConfig reads and checks a configuration file. Errors name the file
 // and the field.

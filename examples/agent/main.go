@@ -153,7 +153,11 @@ func build(cfg *Config, getenv func(string) string, log *slog.Logger) (
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sql.Open(cfg.Database.Driver, dsn)
+	driver := cfg.Database.Driver
+	if driver == "postgres" {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("database: %w", err)
 	}

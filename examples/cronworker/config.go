@@ -129,7 +129,7 @@ const maxRate = 25
 
 // drivers maps the driver names the config accepts to database/sql's.
 var drivers = map[string]string{
-	"sqlite": "sqlite", "postgres": "pgx", "mysql": "mysql",
+	"sqlite": "sqlite", "postgres": "pgx", "pgx": "pgx", "mysql": "mysql",
 }
 
 // settings is a validated configuration with its secrets resolved.
@@ -336,7 +336,7 @@ func (s *settings) checkOutputs(func(string) (string, bool)) error {
 // file name, so its DSNs are not checked here.
 func parseDSN(driver, dsn string) error {
 	switch driver {
-	case "postgres":
+	case "postgres", "pgx":
 		_, err := pgx.ParseConfig(dsn)
 		return err
 	case "mysql":
@@ -361,7 +361,30 @@ func dsnFrom(getenv func(string) (string, bool), section, driver, env string) (s
 		return "", fmt.Errorf("%s.dsn_env: the DSN in %q is not valid for %s",
 			section, env, driver)
 	}
+	if driver == "sqlite" && section == "access.sql" && !sqliteFileExists(dsn) {
+		// Opening would create an empty file and fail on a missing
+		// table; access data is only ever read.
+		return "", fmt.Errorf("%s.dsn_env: the SQLite file named in %q does not exist",
+			section, env)
+	}
 	return dsn, nil
+}
+
+// sqliteFileExists reports whether a SQLite DSN names an existing file, or
+// an in-memory database.
+func sqliteFileExists(dsn string) bool {
+	name := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(name, '?'); i >= 0 {
+		if strings.Contains(name[i:], "mode=memory") {
+			return true
+		}
+		name = name[:i]
+	}
+	if name == "" || name == ":memory:" {
+		return true
+	}
+	_, err := os.Stat(name)
+	return err == nil
 }
 
 // prefixPattern is what the history store accepts as a table prefix.

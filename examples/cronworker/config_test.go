@@ -47,6 +47,9 @@ func TestBadConfigExitsTwo(t *testing.T) {
 			"stripe.rate: 100 is outside 0 to 25"},
 		{"retries below -1", func(f *fixture) { f.set("stripe.max_retries", -2) },
 			"stripe.max_retries: -2 is below -1"},
+		{"missing SQLite file", func(f *fixture) {
+			f.env["ACCESS_DSN"] = "file:" + filepath.Join(t.TempDir(), "typo.db")
+		}, `access.sql.dsn_env: the SQLite file named in "ACCESS_DSN" does not exist`},
 		{"malformed base URL", func(f *fixture) { f.set("stripe.base_url", "localhost:1") },
 			`stripe.base_url: "localhost:1" is not an http or https URL`},
 		{"malformed connected account", func(f *fixture) { f.set("stripe.account", "123") },
@@ -87,7 +90,7 @@ func TestBadConfigExitsTwo(t *testing.T) {
 				"token_env": "AGENT_TOKEN", "ca_file": ca}}
 		}, "access.agent.ca_file: no PEM certificate in the file"},
 		{"unknown driver", func(f *fixture) { f.set("access.sql.driver", "oracle") },
-			`access.sql.driver: "oracle" is not one of mysql, postgres, sqlite`},
+			`access.sql.driver: "oracle" is not one of mysql, pgx, postgres, sqlite`},
 		{"DSN variable not set", func(f *fixture) { delete(f.env, "ACCESS_DSN") },
 			`access.sql.dsn_env: environment variable "ACCESS_DSN" is not set`},
 		{"malformed postgres DSN", func(f *fixture) {

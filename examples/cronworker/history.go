@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/driftexact/driftexact/history"
@@ -33,7 +34,7 @@ func (s *settings) openHistory(ctx context.Context) (*runHistory, func(), error)
 			h.DSNEnv, h.Driver)
 	}
 	store, err := history.OpenSQL(ctx, db, &history.Options{
-		Dialect: history.Dialect(h.Driver),
+		Dialect: history.Dialect(strings.Replace(h.Driver, "pgx", "postgres", 1)),
 		Prefix:  h.Prefix,
 		Retention: history.Retention{
 			Runs: h.KeepRuns, Age: time.Duration(h.KeepFor),
