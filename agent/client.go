@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,10 @@ var (
 	// its trailer was missing or did not match, or the agent's source
 	// failed part way.
 	ErrIncomplete = errors.New("agent: incomplete stream")
+	// ErrWrongWorkspace: the agent answered with another workspace's
+	// stream than the one the client's URL names. An error wrapping it
+	// wraps [ErrIncomplete] too, and no grant of that stream is handed on.
+	ErrWrongWorkspace = errors.New("agent: stream of another workspace")
 )
 
 // ClientOptions configure a [Client]. The zero value trusts the system's
@@ -55,6 +60,8 @@ type ClientOptions struct {
 // connection between pulls, so there is nothing to close.
 type Client struct {
 	url string
+	// workspace is the workspace the URL names; a stream must be of it.
+	workspace string
 	// token is held by pointer so that printing a Client with %+v shows
 	// an address, never the secret.
 	token *Token
@@ -72,7 +79,10 @@ type Client struct {
 // It makes no request. Nil opts means the defaults.
 //
 // The URL must use https, or http with Insecure and a loopback host; it
-// may hold no user name, password, query or fragment.
+// may hold no user name, password, query or fragment, and its path must
+// end in [GrantsPath] of a workspace (anything before that is kept, for
+// an agent behind a proxy). Every stream must say it is of that
+// workspace.
 func Open(rawURL string, token Token, opts *ClientOptions) (*Client, error) {
 	var o ClientOptions
 	if opts != nil {
@@ -81,6 +91,11 @@ func Open(rawURL string, token Token, opts *ClientOptions) (*Client, error) {
 	u, err := checkURL(rawURL, o.Insecure)
 	if err != nil {
 		return nil, err
+	}
+	ws, ok := urlWorkspace(u.Path)
+	if !ok {
+		return nil, fmt.Errorf("agent: url %q: path must end in %s", rawURL,
+			GrantsPath("{workspace}"))
 	}
 	if token == "" {
 		return nil, errors.New("agent: empty token")
@@ -99,7 +114,18 @@ func Open(rawURL string, token Token, opts *ClientOptions) (*Client, error) {
 		DisableCompression:    true,
 	}
 	hc := &http.Client{Transport: tr, CheckRedirect: noRedirect}
-	return &Client{url: u.String(), token: &token, http: hc, idle: idle}, nil
+	return &Client{url: u.String(), workspace: ws, token: &token, http: hc,
+		idle: idle}, nil
+}
+
+// urlWorkspace returns the workspace named by a path that ends in a
+// grants stream's path.
+func urlWorkspace(path string) (string, bool) {
+	i := strings.LastIndex(path, workspacePrefix)
+	if i < 0 {
+		return "", false
+	}
+	return parseGrantsPath(path[i:])
 }
 
 // noRedirect keeps the token from following a redirect to another host.
@@ -174,7 +200,7 @@ func (c *Client) Grants(ctx context.Context) iter.Seq2[source.Grant, error] {
 		}
 		body := newWatchdog(resp.Body, c.idle, cancel)
 		defer body.Close()
-		r := newStreamReader(body)
+		r := newStreamReader(body, c.workspace)
 		c.read(ctx, r, yield)
 	}
 }

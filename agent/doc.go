@@ -29,8 +29,10 @@
 //	{"type":"record_error","record":"a2","field":"expires","error":"cannot read \"soon\" as a time"}
 //	{"type":"end","grants":1,"record_errors":1,"sha256":"9f86d0…"}
 //
-// The begin record carries the protocol version ([ProtocolVersion]) and
-// the grant fields the source lacks altogether. Grant fields follow
+// The begin record carries the protocol version ([ProtocolVersion]), the
+// workspace (a client refuses a stream of any other than the one its URL
+// names, with [ErrWrongWorkspace]) and the grant fields the source lacks
+// altogether. Grant fields follow
 // [source.Grant]; empty strings, a nil seat count, false and the zero
 // expiry are left out. The end record, the trailer, counts the grant and
 // record_error lines and holds the SHA-256, in hexadecimal, of every byte

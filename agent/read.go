@@ -21,6 +21,7 @@ const maxLine = 64 << 10
 // streamReader reads and checks the lines of one stream.
 type streamReader struct {
 	br          *bufio.Reader
+	workspace   string // the workspace asked for
 	sum         hash.Hash
 	line        wireLine
 	begun       bool
@@ -29,8 +30,10 @@ type streamReader struct {
 	unavailable []string
 }
 
-func newStreamReader(r io.Reader) *streamReader {
-	return &streamReader{br: bufio.NewReaderSize(r, maxLine), sum: sha256.New()}
+// newStreamReader reads the stream r of workspace ws.
+func newStreamReader(r io.Reader, ws string) *streamReader {
+	return &streamReader{br: bufio.NewReaderSize(r, maxLine), workspace: ws,
+		sum: sha256.New()}
 }
 
 func (r *streamReader) records() int { return r.grants + r.bad }
@@ -105,6 +108,11 @@ func (r *streamReader) begin() error {
 	if l.Version != ProtocolVersion {
 		return fmt.Errorf("agent: the agent speaks stream version %d, this client %d",
 			l.Version, ProtocolVersion)
+	}
+	if l.Workspace != r.workspace {
+		return fmt.Errorf("%w (%w): the stream is of workspace %q, "+
+			"this client asked for %q", ErrWrongWorkspace, ErrIncomplete,
+			l.Workspace, r.workspace)
 	}
 	r.begun = true
 	r.unavailable = l.Unavailable

@@ -200,7 +200,7 @@ func (c *comparison) conflicting(x *acct) bool {
 	}
 	c.add(Finding{
 		Kind: AmbiguousIdentity, Severity: Medium, Account: x.id,
-		CustomerID: firstCustomer(x), Subscriptions: x.storedSubs(),
+		CustomerID: firstCustomer(x), Subscriptions: x.namedSubs(),
 		Field: "rows", Stripe: describeSubs(x.subs, c.asOf),
 		Internal: strings.Join(desc, "; "),
 		Rule: "the account has several access records in one plan family " +

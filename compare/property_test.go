@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -187,12 +189,30 @@ func shuffled(in compare.Input, r *rand.Rand) compare.Input {
 // byte-identical result.
 func TestShuffledInputSameResult(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 7))
-	type job struct {
-		name string
-		in   compare.Input
-		p    *compare.Profile
-		asOf time.Time
+	for _, j := range propertyJobs(t, r) {
+		want := mustJSON(t, j.in, j.p, j.asOf)
+		for range 20 {
+			got := mustJSON(t, shuffled(j.in, r), j.p, j.asOf)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%s: shuffled input changed the result (-want +got):\n%s",
+					j.name, diff)
+			}
+		}
 	}
+}
+
+// job is one input of the property tests.
+type job struct {
+	name string
+	in   compare.Input
+	p    *compare.Profile
+	asOf time.Time
+}
+
+// propertyJobs returns every case file and 300 inputs generated from r
+// whose profile is valid.
+func propertyJobs(t *testing.T, r *rand.Rand) []job {
+	t.Helper()
 	var jobs []job
 	for _, sc := range loadScenarios(t) {
 		jobs = append(jobs, job{sc.name, sc.in, sc.profile, sc.asOf})
@@ -210,16 +230,58 @@ func TestShuffledInputSameResult(t *testing.T) {
 		jobs = append(jobs, job{fmt.Sprintf("generated %d (%s)", i,
 			hex.EncodeToString(buf[:8])), genInput(e), p, defaultAsOf})
 	}
+	return jobs
+}
+
+// TestFindingsNameTheirIDs checks, over every case file and many
+// generated inputs, that every Stripe subscription or customer id that a
+// finding's compared values mention is also in its id fields: a reader
+// (and report masking) must find in Subscriptions and CustomerID every id
+// the finding talks about.
+func TestFindingsNameTheirIDs(t *testing.T) {
+	jobs := propertyJobs(t, rand.New(rand.NewPCG(5, 9)))
 	for _, j := range jobs {
-		want := mustJSON(t, j.in, j.p, j.asOf)
-		for range 20 {
-			got := mustJSON(t, shuffled(j.in, r), j.p, j.asOf)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Fatalf("%s: shuffled input changed the result (-want +got):\n%s",
-					j.name, diff)
+		res, err := compare.Compare(j.in, j.p, j.asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkNamedIDs(t, j.name, j.in, res)
+	}
+}
+
+// checkNamedIDs reports each subscription or customer id, known from in
+// or shaped like one ("sub_…", "cus_…"), that a finding's Stripe or
+// Internal value holds as a word but its id fields do not list.
+func checkNamedIDs(t *testing.T, name string, in compare.Input, res *compare.Result) {
+	t.Helper()
+	subs, cuss := map[string]bool{}, map[string]bool{}
+	for _, s := range in.Subscriptions {
+		subs[s.ID], cuss[s.CustomerID] = true, true
+	}
+	for _, g := range in.Grants {
+		subs[g.SubscriptionID], cuss[g.CustomerID] = true, true
+	}
+	delete(subs, "")
+	delete(cuss, "")
+	for i, f := range res.Findings {
+		for _, w := range idWords(f.Stripe + " " + f.Internal) {
+			isSub := subs[w] || strings.HasPrefix(w, "sub_")
+			isCus := cuss[w] || strings.HasPrefix(w, "cus_")
+			if isSub && !slices.Contains(f.Subscriptions, w) ||
+				isCus && !isSub && f.CustomerID != w {
+				t.Errorf("%s: finding %d (%s/%s) mentions %q but its ids are "+
+					"customer %q, subscriptions %q", name, i, f.Kind, f.Field, w,
+					f.CustomerID, f.Subscriptions)
 			}
 		}
 	}
+}
+
+// idWords splits s into words of letters, digits and underscores.
+func idWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
 }
 
 func mustJSON(t *testing.T, in compare.Input, p *compare.Profile, asOf time.Time) string {
@@ -264,6 +326,7 @@ func FuzzCompare(f *testing.F) {
 			return
 		}
 		checkWellFormed(t, in, res)
+		checkNamedIDs(t, "fuzz input", in, res)
 		rev := shuffled(in, rand.New(rand.NewPCG(uint64(len(data)), 1)))
 		again, err := compare.Compare(rev, p, defaultAsOf)
 		if err != nil {

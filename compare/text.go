@@ -45,6 +45,18 @@ func (x *acct) storedSubs() []string {
 	return slices.Compact(ids)
 }
 
+// namedSubs returns, sorted and distinct, the subscription ids x's rows
+// store and those of its linked subscriptions: every id that a
+// description of both sides names.
+func (x *acct) namedSubs() []string {
+	ids := x.storedSubs()
+	for i := range x.subs {
+		ids = append(ids, x.subs[i].s.ID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
 // grantedPlans lists the plans of the judged rows.
 func (x *acct) grantedPlans() string {
 	var plans []string

@@ -97,7 +97,12 @@
 // Ids are replaced wherever they appear: in findings, notes, coverage and
 // the history section, inside the values of findings (an id list such as "entitled
 // (sub_1 active)"), in the account lists of ambiguous_identity findings
-// and in the reasons of records not read whole. A text field of a finding that
+// and in the reasons of records not read whole. Any other word in free
+// text shaped like the id of a Stripe object that belongs to one customer
+// ("sub_", "cus_", "si_", "in_", "pi_", "ch_", "pm_", "seti_") or a
+// connected account ("acct_") is masked the same way, so an id that no id
+// field names still does not leave; prices and products, the business's
+// catalogue, are kept. A text field of a finding that
 // this package does not know by name, as a newer compare may add, is
 // treated as free text, so no id leaves through it. Two rules keep
 // masking from changing what a finding says: in the compared values of a

@@ -169,6 +169,7 @@ func (t *maskTable) subscription(id string) string { return t.pseudonym("sub", i
 func (m *Masker) table(r *Report) *maskTable {
 	t := &maskTable{m: m, stripe: newIDText(), all: newIDText(),
 		exact: map[string]string{}, seen: map[[2]string]string{}}
+	t.stripe.shape, t.all.shape = t.shaped, t.shaped
 	var accts, custs, subs []string
 	for _, f := range r.Findings {
 		accts = append(accts, f.Account)
@@ -206,6 +207,43 @@ func (m *Masker) table(r *Report) *maskTable {
 		t.known(id, t.account(id), false)
 	}
 	return t
+}
+
+// stripeIDPrefixes are the prefixes of the Stripe object ids that are
+// masked in free text even when no id field of the report names them:
+// objects that belong to one customer (customers, subscriptions and their
+// items and schedules, invoices, payments, payment methods) and connected
+// accounts. Prices ("price_") and products ("prod_") are left: they are
+// the business's catalogue, the same for every customer, and an
+// unmapped_price finding is useless without them. The class is the
+// pseudonym's prefix; subscriptions, customers and accounts use the class
+// of their id fields, so an id masks the same wherever it is found.
+var stripeIDPrefixes = []struct{ prefix, class string }{
+	{"sub_", "sub"}, {"cus_", "cus"}, {"acct_", "acct"}, {"si_", "si"},
+	{"in_", "in"}, {"ii_", "ii"}, {"pi_", "pi"}, {"ch_", "ch"},
+	{"pm_", "pm"}, {"seti_", "seti"},
+}
+
+// shaped returns the pseudonym of word when it is shaped like a Stripe
+// object id of a masked kind: one of [stripeIDPrefixes] followed by ASCII
+// letters, digits and underscores.
+func (t *maskTable) shaped(word string) (string, bool) {
+	for _, p := range stripeIDPrefixes {
+		rest, ok := strings.CutPrefix(word, p.prefix)
+		if ok && rest != "" && isASCIIWord(rest) {
+			return t.pseudonym(p.class, word), true
+		}
+	}
+	return "", false
+}
+
+func isASCIIWord(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 || !isWordByte(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *maskTable) known(id, pseudo string, stripe bool) {
@@ -369,10 +407,12 @@ func (t *maskTable) coverage(c compare.Coverage) compare.Coverage {
 // that holds a letter is replaced wherever it is not part of a longer
 // word; one without letters ("42") only where it stands in double quotes
 // as Go's %q writes it, since bare digits in text are more often counts
-// and dates than ids.
+// and dates than ids. A whole word that is no known id is then offered to
+// shape, which may mask it too.
 type idText struct {
-	ids  map[string]string
-	lens []int // the distinct lengths of ids, longest first
+	ids   map[string]string
+	lens  []int // the distinct lengths of ids, longest first
+	shape func(word string) (pseudo string, ok bool)
 }
 
 func newIDText() *idText { return &idText{ids: map[string]string{}} }
@@ -405,6 +445,9 @@ func (t *idText) replace(s string) string {
 	last := 0
 	for i := 0; i < len(s); {
 		raw, pseudo, ok := t.match(s, i)
+		if !ok {
+			raw, pseudo, ok = t.matchShape(s, i)
+		}
 		if !ok {
 			i++
 			continue
@@ -440,6 +483,19 @@ func (t *idText) match(s string, i int) (raw, pseudo string, ok bool) {
 		return raw, pseudo, true
 	}
 	return "", "", false
+}
+
+// matchShape offers shape the word that starts at i, if one does.
+func (t *idText) matchShape(s string, i int) (raw, pseudo string, ok bool) {
+	if t.shape == nil || !isWordByte(s[i]) || i > 0 && isWordByte(s[i-1]) {
+		return "", "", false
+	}
+	j := i + 1
+	for j < len(s) && isWordByte(s[j]) {
+		j++
+	}
+	pseudo, ok = t.shape(s[i:j])
+	return s[i:j], pseudo, ok
 }
 
 // isWordByte reports whether b can be part of a word: an ASCII letter,

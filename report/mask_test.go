@@ -240,3 +240,74 @@ func TestMaskFreeText(t *testing.T) {
 		t.Errorf("incomplete record: got %q %q, want reason %q", inc.ID, inc.Reason, want)
 	}
 }
+
+// TestMaskHidesLinkedSubscriptions masks an ambiguous_identity finding on
+// disagreeing rows whose Stripe value describes subscriptions that the
+// rows do not store: every id must be masked in every format.
+func TestMaskHidesLinkedSubscriptions(t *testing.T) {
+	end := asOf.Add(15 * 24 * time.Hour)
+	in := compare.Input{
+		Workspace: "ws",
+		Subscriptions: []source.Subscription{
+			{ID: "sub_LIVE", CustomerID: "cus_A", Status: "active",
+				CurrentPeriodEnd: end, Items: items("price_pro_m", 1)},
+			{ID: "sub_OLDONE", CustomerID: "cus_A", Status: "canceled",
+				EndedAt: asOf.Add(-24 * time.Hour), Items: items("price_pro_m", 1)},
+		},
+		Grants: []source.Grant{
+			{AccountID: "acct_c", CustomerID: "cus_A", SubscriptionID: "sub_GHOST",
+				Plan: "pro", Seats: seats(1), Active: true, Expires: end},
+			{AccountID: "acct_c", CustomerID: "cus_A", SubscriptionID: "sub_GHOST",
+				Plan: "basic", Seats: seats(1)},
+		},
+	}
+	r := build(t, in, "stripe", "sql")
+	if !slices.ContainsFunc(r.Findings, func(f compare.Finding) bool {
+		return f.Kind == compare.AmbiguousIdentity && strings.Contains(f.Stripe, "sub_LIVE")
+	}) {
+		t.Fatalf("fixture lacks the ambiguous rows finding: %+v", r.Findings)
+	}
+	m := masked(t, r)
+	for _, f := range report.Formats {
+		out := render(t, m, f)
+		for _, id := range rawIDs(in) {
+			if bytes.Contains(out, []byte(id)) {
+				t.Errorf("%s output of the masked report holds %q", f, id)
+			}
+		}
+	}
+}
+
+// TestMaskStripeShapedIDs covers ids that no id field names: a word shaped
+// like a customer's Stripe object id is masked in free text with the same
+// pseudonym its id field would get, while prices, products and ordinary
+// words are kept.
+func TestMaskStripeShapedIDs(t *testing.T) {
+	in := compare.Input{
+		Workspace: "ws",
+		Incomplete: []compare.Incomplete{{Side: "billing", ID: "sub_X",
+			Reason: "item si_Q1 of sub_Y (customer cus_Z, price price_pro_m, " +
+				"product prod_1) could not be read; in_ a sub_ acct_9"}},
+	}
+	r := build(t, in, "stripe", "sql")
+	mk, _ := report.NewMasker("ws", maskKey)
+	m, err := mk.Mask(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Coverage.Incomplete[0].Reason
+	for _, raw := range []string{"si_Q1", "sub_Y", "cus_Z", "acct_9"} {
+		if strings.Contains(got, raw) {
+			t.Errorf("reason still holds %q: %q", raw, got)
+		}
+	}
+	for _, kept := range []string{"price_pro_m", "prod_1", "in_ a sub_ ",
+		mk.Subscription("sub_Y"), mk.Customer("cus_Z"), mk.Account("acct_9")} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("reason lacks %q: %q", kept, got)
+		}
+	}
+	if !regexp.MustCompile(`item si-[0-9a-f]{16} of`).MatchString(got) {
+		t.Errorf("item id not masked as si-…: %q", got)
+	}
+}

@@ -10,14 +10,15 @@ import (
 )
 
 // APIError is an error answer from Stripe, reduced to what helps a caller
-// decide what to do. Its message has every key and credential removed. It
-// stands in for stripe-go's own error, which is not returned because its
-// text is whatever the server sent.
+// decide what to do. Every text field has every key and credential
+// removed, since the server chose them all. It stands in for stripe-go's
+// own error, which is not returned because its text is whatever the
+// server sent.
 type APIError struct {
 	StatusCode int    // HTTP status, such as 403 or 429
 	Type       string // Stripe's error type, such as "invalid_request_error"
 	Code       string // Stripe's error code, such as "resource_missing"
-	Message    string // Stripe's message, with keys redacted
+	Message    string // Stripe's message
 	RequestID  string // Stripe's request id, for support
 	// RateLimitReason is the Stripe-Rate-Limited-Reason header of a 429
 	// answer, such as "global-rate"; empty otherwise.
@@ -88,13 +89,24 @@ func (s *Source) apiError(se *stripe.Error) *APIError {
 		StatusCode: se.HTTPStatusCode,
 		Type:       string(se.Type),
 		Code:       string(se.Code),
-		Message:    scrub(se.Msg, *s.key),
+		Message:    se.Msg,
 		RequestID:  se.RequestID,
 	}
 	if r := se.LastResponse; r != nil && r.Header != nil {
 		e.RateLimitReason = r.Header.Get(rateLimitReasonHeader)
 	}
+	e.scrub(*s.key)
 	return e
+}
+
+// scrub removes keys from every text field of e: the server chose them
+// all, and may have echoed the credentials it was sent into any of them.
+func (e *APIError) scrub(k Key) {
+	for _, f := range []*string{
+		&e.Type, &e.Code, &e.Message, &e.RequestID, &e.RateLimitReason,
+	} {
+		*f = scrub(*f, k)
+	}
 }
 
 // permanent reports whether err is an answer from Stripe that no retry

@@ -78,7 +78,8 @@ type Options struct {
 	// part of up to half. Zero means 500ms.
 	RetryWait time.Duration
 	// Logger receives a debug record for every retry; nil discards them.
-	// Keys never reach it.
+	// Keys never reach it: the source's records are scrubbed of anything
+	// shaped like a key, including what the server sent.
 	Logger *slog.Logger
 }
 

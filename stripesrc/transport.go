@@ -49,8 +49,9 @@ const (
 // transport is the only way the source's requests reach the network. In
 // order, it refuses every method but GET, sets the credentials and the
 // pinned headers, waits for the shared token bucket before every attempt,
-// and retries rate-limit answers, server errors and broken connections with
-// jittered exponential backoff.
+// turns any redirect into an error, and retries rate-limit answers, server
+// errors and broken connections with jittered exponential backoff. Its
+// log records pass through a scrubHandler.
 type transport struct {
 	next    http.RoundTripper
 	key     *Key
@@ -65,7 +66,8 @@ type transport struct {
 // next is o.Transport, nil when the caller is to supply one.
 func newTransport(key *Key, o *Options) *transport {
 	return &transport{
-		next: o.Transport, key: key, account: o.Account, log: o.Logger,
+		next: o.Transport, key: key, account: o.Account,
+		log:     scrubLogger(o.Logger, key),
 		limiter: rate.NewLimiter(rate.Limit(o.RequestsPerSecond), o.Workers),
 		retry: retryPolicy{
 			max: max(o.MaxRetries, 0), base: o.RetryWait, cap: 32 * o.RetryWait,
@@ -116,6 +118,9 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		resp, err := t.next.RoundTrip(r)
 		if err == nil {
 			t.observe(time.Since(began))
+			if err := refuseRedirect(r, resp); err != nil {
+				return nil, err
+			}
 		}
 		if n >= t.retry.max || !retryable(ctx, resp, err) {
 			return resp, err
@@ -183,6 +188,20 @@ func retryable(ctx context.Context, resp *http.Response, err error) bool {
 	}
 	return resp.StatusCode == http.StatusTooManyRequests ||
 		resp.StatusCode >= http.StatusInternalServerError
+}
+
+// refuseRedirect returns an error for a 3xx answer, after discarding it.
+// Stripe's API never redirects, and following one would send the key
+// wherever the answer points, so no redirect reaches the HTTP client. The
+// error names the status and the path asked for, never the Location.
+func refuseRedirect(r *http.Request, resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return nil
+	}
+	discard(resp)
+	return fmt.Errorf("stripesrc: GET %s was answered %d %s, "+
+		"and redirects are never followed", r.URL.Path,
+		resp.StatusCode, http.StatusText(resp.StatusCode))
 }
 
 func cause(resp *http.Response, err error) string {
