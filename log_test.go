@@ -106,11 +106,12 @@ func TestDebugLogHoldsNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fake.Close()
-	billing, err := stripesrc.Open(secretKey, &stripesrc.Options{BaseURL: fake.URL})
+	logger, buf := debugLogger()
+	billing, err := stripesrc.Open(secretKey, &stripesrc.Options{
+		BaseURL: fake.URL, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger, buf := debugLogger()
 	rep, err := driftexact.Check(context.Background(), driftexact.Job{
 		Workspace: "ws", Billing: billing, Access: viaAgent(t, logger),
 		Profile: proPlans, AsOf: asOf,
@@ -143,11 +144,12 @@ func TestDebugLogOfFailureHoldsNoSecret(t *testing.T) {
 		}})
 	}))
 	defer srv.Close()
-	billing, err := stripesrc.Open(secretKey, &stripesrc.Options{BaseURL: srv.URL})
+	logger, buf := debugLogger()
+	billing, err := stripesrc.Open(secretKey, &stripesrc.Options{
+		BaseURL: srv.URL, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger, buf := debugLogger()
 	_, err = driftexact.Check(context.Background(), driftexact.Job{
 		Workspace: "ws", Billing: billing, Access: source.NewMemoryAccess(),
 		Options: &driftexact.Options{Logger: logger},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/driftexact/driftexact/source"
+	"github.com/driftexact/driftexact/stripesrc/stripetest"
 )
 
 // SubscriptionBuilder describes a billing record in a line of a test:
@@ -200,4 +201,35 @@ func Access(grants ...GrantBuilder) *source.MemoryAccess {
 		recs[i] = b.Record()
 	}
 	return source.NewMemoryAccess(recs...)
+}
+
+// Stripe returns the subscription in the shape the fake Stripe API of
+// package stripesrc/stripetest is seeded with, so that one description
+// serves a test that reads through the real Stripe adapter. Its period end
+// is set on the subscription (the older API shape) and on every item (the
+// newer one); incompleteness is not carried.
+func (b SubscriptionBuilder) Stripe() stripetest.Subscription {
+	s := b.Record()
+	out := stripetest.Subscription{
+		ID: s.ID, Customer: s.CustomerID, Status: s.Status, Created: s.Created,
+		Livemode: s.Livemode, Metadata: s.Metadata,
+		CurrentPeriodEnd: s.CurrentPeriodEnd, CancelAt: s.CancelAt,
+		CancelAtPeriodEnd: s.CancelAtPeriodEnd, CanceledAt: s.CanceledAt,
+		EndedAt: s.EndedAt, TrialEnd: s.TrialEnd, Schedule: s.ScheduleID,
+	}
+	if pc := s.PauseCollection; pc != nil {
+		out.PauseCollection = &stripetest.PauseCollection{
+			Behavior: pc.Behavior, ResumesAt: pc.ResumesAt}
+	}
+	for _, it := range s.Items {
+		end := it.CurrentPeriodEnd
+		if end.IsZero() {
+			end = s.CurrentPeriodEnd
+		}
+		out.Items = append(out.Items, stripetest.Item{
+			Price: it.PriceID, Product: it.ProductID, LookupKey: it.LookupKey,
+			Quantity: it.Quantity, CurrentPeriodEnd: end,
+		})
+	}
+	return out
 }

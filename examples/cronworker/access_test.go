@@ -11,6 +11,7 @@ import (
 	"github.com/driftexact/driftexact/agent"
 	"github.com/driftexact/driftexact/csvsrc"
 	"github.com/driftexact/driftexact/source"
+	"github.com/driftexact/driftexact/stripesrc/stripetest"
 )
 
 func TestCSVAccess(t *testing.T) {
@@ -82,4 +83,38 @@ func startAgent(t *testing.T, workspace string, access source.Access) *httptest.
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// TestConnectedAccount reads one connected account's subscriptions: the
+// platform's own are not seen.
+func TestConnectedAccount(t *testing.T) {
+	f := newFixture(t)
+	err := f.fake.Seed(
+		stripetest.Subscription{ID: "sub_1", Customer: "cus_1", Account: "acct_conn",
+			Items: []stripetest.Item{{Price: "price_pro", Quantity: 1}}},
+		stripetest.Subscription{ID: "sub_2", Customer: "cus_2", Account: "acct_conn",
+			Items: []stripetest.Item{{Price: "price_team", Quantity: 5}}},
+		stripetest.Subscription{ID: "sub_platform", Customer: "cus_9",
+			Items: []stripetest.Item{{Price: "price_pro", Quantity: 1}}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.set("stripe.account", "acct_conn")
+	r := f.run(false, "-config", f.writeConfig())
+	if r.code != exitClean {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", r.code, r.stderr, r.stdout)
+	}
+	if rep := f.readReport(); rep.Billing.Records != 2 {
+		t.Errorf("billing records %d, want the connected account's 2", rep.Billing.Records)
+	}
+}
+
+func TestSecretKeyWhenAllowed(t *testing.T) {
+	f := newFixture(t, stripeSubs()...)
+	f.env["STRIPE_KEY"] = "sk_test_fullSecretAllowed"
+	f.set("stripe.allow_secret_key", true)
+	if r := f.run(false, "-config", f.writeConfig()); r.code != exitClean {
+		t.Errorf("exit %d, stderr %q; want 0", r.code, r.stderr)
+	}
 }

@@ -46,6 +46,9 @@ type StripeConfig struct {
 	// MaxRetries is how often a request answered 429 or 5xx is sent
 	// again; 0 means the adapter's default (8) and -1 turns retries off.
 	MaxRetries int `json:"max_retries,omitempty"`
+	// AllowSecretKey accepts a full secret key (sk_…) where a restricted
+	// key is expected. Leave it false.
+	AllowSecretKey bool `json:"allow_secret_key,omitempty"`
 }
 
 // AccessConfig names the access source: exactly one of SQL, CSV and

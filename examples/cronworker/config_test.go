@@ -30,6 +30,8 @@ func TestBadConfigExitsTwo(t *testing.T) {
 			`stripe.key_env: environment variable "STRIPE_KEY" is not set`},
 		{"key variable empty", func(f *fixture) { f.env["STRIPE_KEY"] = " " },
 			`stripe.key_env: environment variable "STRIPE_KEY" is empty`},
+		{"a full secret key", func(f *fixture) { f.env["STRIPE_KEY"] = "sk_test_fullSecret" },
+			"stripe: stripesrc: refusing a full secret key"},
 		{"key variable not named", func(f *fixture) { f.set("stripe.key_env", nil) },
 			"stripe.key_env: required"},
 		{"no stripe section", func(f *fixture) { f.set("stripe", nil) }, "stripe: required"},

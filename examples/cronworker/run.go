@@ -58,7 +58,8 @@ func check(ctx context.Context, e env) (int, error) {
 	if err != nil {
 		return exitError, fmt.Errorf("config %s: %w", path, err)
 	}
-	job, closeAll, err := s.job()
+	log := logger(verbose, e.stderr)
+	job, closeAll, err := s.job(log)
 	if err != nil {
 		return exitError, err
 	}
@@ -68,7 +69,7 @@ func check(ctx context.Context, e env) (int, error) {
 		return exitError, err
 	}
 	defer closeHist()
-	job.Options = &driftexact.Options{Logger: logger(verbose, e.stderr)}
+	job.Options = &driftexact.Options{Logger: log}
 	if e.terminal {
 		p := newProgress(e.stderr)
 		job.Options.Progress = p.update
@@ -133,9 +134,9 @@ func verdict(rep *report.Report) (int, error) {
 	return exitClean, nil
 }
 
-// job opens the sources the settings name. Opening makes no network call.
-// The returned function closes what was opened.
-func (s *settings) job() (driftexact.Job, func(), error) {
+// job opens the sources the settings name, logging to log. Opening makes
+// no network call. The returned function closes what was opened.
+func (s *settings) job(log *slog.Logger) (driftexact.Job, func(), error) {
 	job := driftexact.Job{
 		Workspace: s.cfg.Workspace, Profile: &s.cfg.Profile, AsOf: s.asOf,
 	}
@@ -143,6 +144,7 @@ func (s *settings) job() (driftexact.Job, func(), error) {
 	billing, err := stripesrc.Open(stripesrc.Key(s.key), &stripesrc.Options{
 		BaseURL: st.BaseURL, MetadataKeys: s.cfg.Profile.MetadataKeys(),
 		Account: st.Account, RequestsPerSecond: st.Rate, MaxRetries: st.MaxRetries,
+		AllowSecretKey: st.AllowSecretKey, Logger: log,
 	})
 	if err != nil {
 		return job, nil, fmt.Errorf("stripe: %w", err)

@@ -74,6 +74,27 @@ func TestStripeFailureExitsTwo(t *testing.T) {
 	}
 }
 
+// TestRevokedKeyExitsTwo: Stripe answers 401, which is not retried.
+func TestRevokedKeyExitsTwo(t *testing.T) {
+	revoked := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"error":{"type":"invalid_request_error",` +
+			`"message":"Expired API Key provided"}}`))
+	}))
+	defer revoked.Close()
+	f := newFixture(t)
+	f.set("stripe.base_url", revoked.URL)
+	r := f.run(false, "-config", f.writeConfig())
+	if r.code != exitError || !strings.Contains(r.stderr, "billing side") ||
+		!strings.Contains(r.stderr, "Expired API Key") {
+		t.Errorf("exit %d, stderr %q; want 2 naming the billing side", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, testKey) {
+		t.Errorf("stderr holds the key: %q", r.stderr)
+	}
+}
+
 // TestUnreadableRowsExitTwo: a row that cannot be read is reported, and
 // the run is not called clean, since that row was not compared.
 func TestUnreadableRowsExitTwo(t *testing.T) {

@@ -35,43 +35,21 @@ func newHandler(store *Store) *Webhook {
 	return &Webhook{Store: store, Secret: secret, Plans: profile.PriceIDs}
 }
 
-// sub is a subscription as Stripe's API shows it.
-type sub struct {
-	id, customer, status, price string
-	quantity                    int64
-	endedAt                     time.Time
-}
-
-func (s sub) json() json.RawMessage {
-	obj := map[string]any{
-		"id": s.id, "object": "subscription", "status": s.status,
-		"customer": s.customer, "created": june15.AddDate(0, -1, 0).Unix(),
-		"current_period_end": july1.Unix(),
-		"items": map[string]any{"object": "list", "data": []any{map[string]any{
-			"id": "si_" + s.id, "object": "subscription_item", "quantity": s.quantity,
-			"price": map[string]any{"id": s.price, "object": "price"},
-		}}},
-	}
-	if !s.endedAt.IsZero() {
-		obj["ended_at"] = s.endedAt.Unix()
-		obj["canceled_at"] = s.endedAt.Unix()
-	}
-	b, _ := json.Marshal(obj)
-	return b
-}
-
-// stripeHolding starts a fake Stripe API holding subs as they stand now.
-func stripeHolding(t *testing.T, subs ...sub) *stripesrc.Source {
+// stripeHolding starts a fake Stripe API holding subs as they stand now,
+// and returns the real Stripe adapter reading it.
+func stripeHolding(t *testing.T,
+	subs ...drifttest.SubscriptionBuilder) *stripesrc.Source {
 	t.Helper()
-	raw := make([]json.RawMessage, len(subs))
-	for i, s := range subs {
-		raw[i] = s.json()
-	}
-	fake, err := stripetest.NewServer(raw...)
+	fake, err := stripetest.NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
+	for _, s := range subs {
+		if err := fake.Seed(s.Stripe()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	src, err := stripesrc.Open("rk_test_unittest", &stripesrc.Options{BaseURL: fake.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +58,14 @@ func stripeHolding(t *testing.T, subs ...sub) *stripesrc.Source {
 }
 
 // deliver sends the handler one signed event about s, as Stripe would.
-func deliver(t *testing.T, h http.Handler, eventType string, s sub) {
+func deliver(t *testing.T, h http.Handler, eventType string,
+	s drifttest.SubscriptionBuilder) {
 	t.Helper()
+	obj := s.Stripe()
 	body, _ := json.Marshal(map[string]any{
-		"id": "evt_" + s.id + "_" + eventType, "object": "event", "type": eventType,
+		"id": "evt_" + obj.ID + "_" + eventType, "object": "event", "type": eventType,
 		"api_version": stripe.APIVersion, "created": june15.Unix(),
-		"data": map[string]any{"object": s.json()},
+		"data": map[string]any{"object": obj.JSON()},
 	})
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{
 		Payload: body, Secret: secret})
@@ -101,7 +81,8 @@ func deliver(t *testing.T, h http.Handler, eventType string, s sub) {
 func TestNewSubscriptionGrantsAccess(t *testing.T) {
 	store := NewStore()
 	store.SignUp("acct_ada", "cus_ada")
-	pro := sub{"sub_ada", "cus_ada", "active", "price_pro", 1, time.Time{}}
+	pro := drifttest.Subscription("sub_ada").Customer("cus_ada").Price("price_pro").
+		PeriodEnd(july1)
 
 	deliver(t, newHandler(store), "customer.subscription.created", pro)
 
@@ -113,11 +94,11 @@ func TestNewSubscriptionGrantsAccess(t *testing.T) {
 func TestSeatChangeFollowsBilling(t *testing.T) {
 	store := NewStore()
 	store.SignUp("acct_bo", "cus_bo")
-	team := sub{"sub_bo", "cus_bo", "active", "price_team", 3, time.Time{}}
+	team := drifttest.Subscription("sub_bo").Customer("cus_bo").PeriodEnd(july1)
 	h := newHandler(store)
 
-	deliver(t, h, "customer.subscription.created", team)
-	team.quantity = 5
+	deliver(t, h, "customer.subscription.created", team.Seats("price_team", 3))
+	team = team.Seats("price_team", 5)
 	deliver(t, h, "customer.subscription.updated", team)
 
 	drifttest.RequireNoDrift(t, driftexact.Job{
@@ -128,9 +109,9 @@ func TestSeatChangeFollowsBilling(t *testing.T) {
 func TestCancellationRevokesAccess(t *testing.T) {
 	store := NewStore()
 	store.SignUp("acct_cy", "cus_cy")
-	live := sub{"sub_cy", "cus_cy", "active", "price_pro", 1, time.Time{}}
-	ended := live
-	ended.status, ended.endedAt = "canceled", june15.AddDate(0, 0, -2)
+	live := drifttest.Subscription("sub_cy").Customer("cus_cy").Price("price_pro").
+		PeriodEnd(july1)
+	ended := live.Canceled(june15.AddDate(0, 0, -2))
 	h := newHandler(store)
 
 	deliver(t, h, "customer.subscription.created", live)
@@ -147,9 +128,9 @@ func TestCancellationRevokesAccess(t *testing.T) {
 func TestLostEventIsCaught(t *testing.T) {
 	store := NewStore()
 	store.SignUp("acct_di", "cus_di")
-	live := sub{"sub_di", "cus_di", "active", "price_pro", 1, time.Time{}}
-	ended := live
-	ended.status, ended.endedAt = "canceled", june15.AddDate(0, 0, -2)
+	live := drifttest.Subscription("sub_di").Customer("cus_di").Price("price_pro").
+		PeriodEnd(july1)
+	ended := live.Canceled(june15.AddDate(0, 0, -2))
 
 	deliver(t, newHandler(store), "customer.subscription.created", live)
 	// The deleted event is lost.
