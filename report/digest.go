@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -32,23 +33,53 @@ func Digest(in compare.Input, p *compare.Profile) Digests {
 	if p == nil {
 		p = &compare.Profile{}
 	}
-	subs := slices.Clone(in.Subscriptions)
-	slices.SortFunc(subs, func(a, b source.Subscription) int {
-		return cmp.Compare(a.ID, b.ID)
-	})
 	grants := make([]canonGrant, len(in.Grants))
 	for i, g := range in.Grants {
 		grants[i] = canonGrant{g.AccountID, g.CustomerID, g.SubscriptionID,
 			g.Plan, g.Seats, g.Active, g.Expires}
 	}
-	slices.SortFunc(grants, func(a, b canonGrant) int {
-		return cmp.Compare(string(mustJSON(a)), string(mustJSON(b)))
-	})
+	billing := []byte("null") // as the encoding of a nil slice
+	if in.Subscriptions != nil {
+		billing = canonList(in.Subscriptions,
+			func(s source.Subscription) string { return s.ID })
+	}
+	access := canonList(grants, func(canonGrant) string { return "" })
 	return Digests{
 		Profile: sum(mustJSON(p)),
-		Billing: sum(mustJSON(subs)),
-		Access:  sum(mustJSON(grants)),
+		Billing: sum(billing),
+		Access:  sum(access),
 	}
+}
+
+// canonList encodes each item once and returns the JSON array of the
+// encodings sorted by key, then by encoding, so that the result does not
+// depend on the order of items, even of items that share a key.
+func canonList[T any](items []T, key func(T) string) []byte {
+	type encoded struct {
+		key string
+		b   []byte
+	}
+	encs := make([]encoded, len(items))
+	n := 2
+	for i, it := range items {
+		encs[i] = encoded{key(it), mustJSON(it)}
+		n += len(encs[i].b) + 1
+	}
+	slices.SortFunc(encs, func(a, b encoded) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.b, b.b)
+	})
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, e := range encs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, e.b...)
+	}
+	return append(out, ']')
 }
 
 // canonGrant fixes the field names and order of a grant's encoding.
