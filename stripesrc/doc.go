@@ -49,7 +49,8 @@
 // an error; a sequence that ends without one has yielded every
 // subscription the listing holds, each once. The source also refuses a
 // page that breaks the rules this relies on (a subscription outside the
-// window asked for, out of newest-first order, or without an id) rather
+// window asked for, out of newest-first order, without an id, or one
+// already read in its window, in that page or an earlier one) rather
 // than risk a short or doubled list.
 //
 // # Rate limits and faults

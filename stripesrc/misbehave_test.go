@@ -49,6 +49,32 @@ func TestMisbehavingServerIsCaught(t *testing.T) {
 		},
 		want: `"sub_top" created at 1700000100 lies outside the requested window`,
 	}, {
+		name: "repeated within a page",
+		serve: func(string) string {
+			return page(false, sub("sub_2", 1700000100), sub("sub_2", 1700000100),
+				sub("sub_1", 1700000000))
+		},
+		want: `"sub_2" is listed twice`,
+	}, {
+		name: "repeated in the same second within a page",
+		serve: func(string) string {
+			return page(false, sub("sub_b", 1700000100), sub("sub_a", 1700000100),
+				sub("sub_b", 1700000100))
+		},
+		want: `"sub_b" is listed twice`,
+	}, {
+		name: "cursor repeated on the next page",
+		serve: func(q string) string {
+			if strings.Contains(q, "starting_after=sub_3") {
+				return page(false, sub("sub_3", 1700000300), sub("sub_1", 1700000100))
+			}
+			if strings.Contains(q, "created") {
+				return page(false)
+			}
+			return page(true, sub("sub_3", 1700000300))
+		},
+		want: `"sub_3" is listed twice`,
+	}, {
 		name:  "empty page claiming more",
 		serve: func(string) string { return page(true) },
 		want:  "empty page that claims more",

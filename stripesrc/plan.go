@@ -136,10 +136,7 @@ func (p *plan) advance(c *cursor, asked window, page *subscriptionPage) (
 			keep, end = page.Data[:i], true
 			break
 		}
-		if c.n == 0 {
-			c.top = r.sub.Created
-		}
-		c.after, c.last, c.n = r.sub.ID, r.sub.Created, c.n+1
+		c.move(r)
 	}
 	if len(keep) > 0 {
 		p.tops = append(p.tops, pageTop{keep[0].sub.Created, len(keep)})
@@ -150,9 +147,26 @@ func (p *plan) advance(c *cursor, asked window, page *subscriptionPage) (
 	return keep, end, nil
 }
 
+// move moves c past r.
+func (c *cursor) move(r *rawSubscription) {
+	if c.n == 0 {
+		c.top = r.sub.Created
+	}
+	if c.n == 0 || r.sub.Created != c.last {
+		if c.tail == nil {
+			c.tail = map[string]bool{}
+		}
+		clear(c.tail)
+	}
+	c.tail[r.sub.ID] = true
+	c.after, c.last, c.n = r.sub.ID, r.sub.Created, c.n+1
+}
+
 // check refuses a subscription that has no id, lies outside the window
-// asked for, or comes out of Stripe's newest-first order: any of these
-// would break the promise that every subscription is read once.
+// asked for, comes out of Stripe's newest-first order, or was read before
+// by c (in this page, or as the cursor the page was asked to start after):
+// any of these would break the promise that every subscription is read
+// once.
 func check(c *cursor, asked window, i int, r *rawSubscription) error {
 	created := r.sub.Created
 	switch {
@@ -165,6 +179,9 @@ func check(c *cursor, asked window, i int, r *rawSubscription) error {
 	case c.n > 0 && created > c.last:
 		return fmt.Errorf("stripesrc: subscription %q is out of order: created at %d "+
 			"after one created at %d", r.sub.ID, created, c.last)
+	case c.n > 0 && created == c.last && c.tail[r.sub.ID]:
+		return fmt.Errorf("stripesrc: subscription %q is listed twice in "+
+			"the window %v", r.sub.ID, asked)
 	}
 	return nil
 }

@@ -44,6 +44,10 @@ type cursor struct {
 	top   int64  // created of the first subscription read
 	last  int64  // created of the last subscription read
 	n     int    // subscriptions read in this window
+	// tail holds the ids read that were created at last: a subscription
+	// listed again must lie in that second, since anything newer would be
+	// out of order.
+	tail map[string]bool
 }
 
 // density is the number of subscriptions read per second of creation time.
