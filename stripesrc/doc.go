@@ -32,8 +32,10 @@
 // A pull lists subscriptions of every status (status=all), every page to
 // the last. When a subscription's embedded item list says has_more, its
 // whole item list is read from the subscription-item list API; if Stripe
-// refuses that (for example for want of permission), the record is marked
-// Incomplete with the reason rather than passed as whole. Item-level
+// refuses that (for example for want of permission), or the list it gives
+// lacks an embedded item or holds no more items than were embedded, the
+// record keeps its embedded items and is marked Incomplete with the
+// reason rather than passed as whole. Item-level
 // period ends, which newer API versions carry and stripe-go v76's types
 // lack, are decoded from the raw objects. Every request asks for API
 // version [APIVersion], the one stripe-go v76 is generated from, so the

@@ -98,3 +98,63 @@ func TestMisbehavingServerIsCaught(t *testing.T) {
 		})
 	}
 }
+
+// TestShortItemListMarksIncomplete serves a subscription whose embedded
+// item list says more follow, and an item list that does not hold the
+// embedded items, and expects the record marked Incomplete with the
+// embedded items rather than passed as whole with the short list.
+func TestShortItemListMarksIncomplete(t *testing.T) {
+	item := func(id string) string {
+		return fmt.Sprintf(`{"id":%q,"object":"subscription_item","quantity":1,`+
+			`"price":{"id":"price_pro","product":"prod_1"}}`, id)
+	}
+	items := func(more bool, ids ...string) string {
+		var its []string
+		for _, id := range ids {
+			its = append(its, item(id))
+		}
+		return fmt.Sprintf(`{"object":"list","has_more":%t,"data":[%s]}`,
+			more, strings.Join(its, ","))
+	}
+	embedded := []string{"si_1", "si_2", "si_3"}
+	for _, tc := range []struct {
+		name string
+		read string // the answer of the subscription-item list
+		want string
+	}{
+		{"fewer", items(false, "si_1"), "holds 1 items, no more than the 3 embedded"},
+		{"empty", items(false), "holds 0 items, no more than the 3 embedded"},
+		{"as many", items(false, embedded...), "no more than the 3 embedded"},
+		{"others", items(false, "si_1", "si_2", "si_8", "si_9"), `lacks embedded item "si_3"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			serve := func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Path == "/v1/subscription_items" {
+					fmt.Fprint(w, tc.read)
+					return
+				}
+				fmt.Fprintf(w, `{"object":"list","has_more":false,"data":[`+
+					`{"id":"sub_1","object":"subscription","created":1700000000,"items":%s}]}`,
+					items(true, embedded...))
+			}
+			srv := httptest.NewServer(http.HandlerFunc(serve))
+			defer srv.Close()
+			src, err := stripesrc.Open(testKey, &stripesrc.Options{BaseURL: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stripesrc.Unthrottle(src)
+			got, err := collect(context.Background(), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Incomplete, tc.want) {
+				t.Fatalf("got %+v, want one record marked incomplete: %s", got, tc.want)
+			}
+			if len(got[0].Items) != len(embedded) {
+				t.Errorf("kept %d items, want the %d embedded", len(got[0].Items), len(embedded))
+			}
+		})
+	}
+}

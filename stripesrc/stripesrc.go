@@ -235,8 +235,10 @@ func (s *Source) Subscription(ctx context.Context, id string) (source.Subscripti
 
 // complete normalises r, first reading its whole item list when the
 // embedded one is cut short. It returns how many item pages it read. An
-// item list Stripe refuses to give (for example for want of permission)
-// leaves the record marked Incomplete; any other failure is returned.
+// item list Stripe refuses to give (for example for want of permission),
+// or one that lacks an embedded item or holds no more than were embedded
+// although the embedded list said more follow, leaves the record marked
+// Incomplete with its embedded items; any other failure is returned.
 func (s *Source) complete(ctx context.Context, r *rawSubscription) (
 	source.Subscription, int, error) {
 	if r.sub.Items == nil || !r.sub.Items.HasMore {
@@ -252,8 +254,33 @@ func (s *Source) complete(ctx context.Context, r *rawSubscription) (
 		return source.Subscription{}, pages, fmt.Errorf(
 			"stripesrc: read items of subscription %q: %w", r.sub.ID, err)
 	}
+	if why := lacking(r.sub.Items.Data, items); why != "" {
+		sub := normalize(&r.sub, s.metadata, r.itemEnds)
+		sub.Incomplete = "item list has more pages, and the list read " + why
+		return sub, pages, nil
+	}
 	r.sub.Items = &stripe.SubscriptionItemList{Data: items}
 	return normalize(&r.sub, s.metadata, ends), pages, nil
+}
+
+// lacking says how the item list read falls short of the embedded one,
+// which it must contain, or returns "" when it holds every embedded item
+// and more.
+func lacking(embedded, read []*stripe.SubscriptionItem) string {
+	if len(read) <= len(embedded) {
+		return fmt.Sprintf("holds %d items, no more than the %d embedded",
+			len(read), len(embedded))
+	}
+	have := make(map[string]bool, len(read))
+	for _, it := range read {
+		have[it.ID] = true
+	}
+	for _, it := range embedded {
+		if !have[it.ID] {
+			return fmt.Sprintf("lacks embedded item %q", it.ID)
+		}
+	}
+	return ""
 }
 
 // items reads a subscription's whole item list from the subscription-item
