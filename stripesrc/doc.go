@@ -30,7 +30,9 @@
 // # Completeness
 //
 // A pull lists subscriptions of every status (status=all), every page to
-// the last. When a subscription's embedded item list says has_more, its
+// the last. An answer that is not a list object with a data array (an
+// empty one is fine) fails the pull rather than reading as an empty
+// list. When a subscription's embedded item list says has_more, its
 // whole item list is read from the subscription-item list API; if Stripe
 // refuses that (for example for want of permission), or the list it gives
 // lacks an embedded item or holds no more items than were embedded, the

@@ -75,6 +75,29 @@ func TestMisbehavingServerIsCaught(t *testing.T) {
 		},
 		want: `"sub_3" is listed twice`,
 	}, {
+		name:  "empty object",
+		serve: func(string) string { return `{}` },
+		want:  `stripe answered /v1/subscriptions with object "", not a list`,
+	}, {
+		name:  "list without data",
+		serve: func(string) string { return `{"object":"list","has_more":false}` },
+		want:  "stripe answered /v1/subscriptions with a list without a data array",
+	}, {
+		name:  "list with null data",
+		serve: func(string) string { return `{"object":"list","data":null}` },
+		want:  "stripe answered /v1/subscriptions with a list without a data array",
+	}, {
+		name: "item list without data",
+		serve: func(q string) string {
+			if strings.Contains(q, "subscription=sub_1") {
+				return `{"object":"list","has_more":false}`
+			}
+			return page(false, `{"id":"sub_1","object":"subscription",`+
+				`"created":1700000000,"items":{"object":"list","has_more":true,`+
+				`"data":[{"id":"si_1","object":"subscription_item"}]}}`)
+		},
+		want: "stripe answered /v1/subscription_items with a list without a data array",
+	}, {
 		name:  "empty page claiming more",
 		serve: func(string) string { return page(true) },
 		want:  "empty page that claims more",
@@ -156,5 +179,28 @@ func TestShortItemListMarksIncomplete(t *testing.T) {
 				t.Errorf("kept %d items, want the %d embedded", len(got[0].Items), len(embedded))
 			}
 		})
+	}
+}
+
+// TestEmptyListingIsComplete checks that a list with an empty data array,
+// unlike one without data, reads as an account with no subscriptions.
+func TestEmptyListingIsComplete(t *testing.T) {
+	serve := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"object":"list","has_more":false,"data":[]}`)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(serve))
+	defer srv.Close()
+	src, err := stripesrc.Open(testKey, &stripesrc.Options{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripesrc.Unthrottle(src)
+	got, err := collect(context.Background(), src)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("got %d records and error %v, want none and no error", len(got), err)
+	}
+	if st := src.LastPull(); st.Pages != 1 {
+		t.Errorf("LastPull().Pages = %d, want 1", st.Pages)
 	}
 }

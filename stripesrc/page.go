@@ -2,6 +2,7 @@ package stripesrc
 
 import (
 	"encoding/json"
+	"fmt"
 
 	stripe "github.com/stripe/stripe-go/v76"
 )
@@ -9,6 +10,7 @@ import (
 // subscriptionPage is one page of the subscription list. It is decoded by
 // stripe-go's backend and keeps nothing of the raw response.
 type subscriptionPage struct {
+	Object  string             `json:"object"`
 	HasMore bool               `json:"has_more"`
 	Data    []*rawSubscription `json:"data"`
 }
@@ -45,12 +47,27 @@ func (r *rawSubscription) UnmarshalJSON(b []byte) error {
 
 // itemPage is one page of a subscription's item list.
 type itemPage struct {
+	Object  string     `json:"object"`
 	HasMore bool       `json:"has_more"`
 	Data    []*rawItem `json:"data"`
 }
 
 // SetLastResponse drops the raw response.
 func (*itemPage) SetLastResponse(*stripe.APIResponse) {}
+
+// checkList refuses an answer from path that is not a list object with a
+// data array (an empty one is fine), such as {} or a list without data,
+// which would otherwise read as a complete empty list. isNil says that
+// data was missing or null.
+func checkList(path, object string, isNil bool) error {
+	switch {
+	case object != "list":
+		return fmt.Errorf("stripe answered %s with object %q, not a list", path, object)
+	case isNil:
+		return fmt.Errorf("stripe answered %s with a list without a data array", path)
+	}
+	return nil
+}
 
 // rawItem is a subscription item with its item-level period end.
 type rawItem struct {

@@ -171,6 +171,9 @@ func (p *pull) page(w window, after string) (*subscriptionPage, error) {
 		return nil, p.s.clean(err)
 	}
 	p.pages.Add(1)
+	if err := checkList("/v1/subscriptions", page.Object, page.Data == nil); err != nil {
+		return nil, err
+	}
 	if page.HasMore && len(page.Data) == 0 {
 		return nil, errors.New("stripe sent an empty page that claims more follow")
 	}

@@ -302,6 +302,10 @@ func (s *Source) items(ctx context.Context, subID string) (
 			return nil, nil, pages, s.clean(err)
 		}
 		pages++
+		err := checkList("/v1/subscription_items", page.Object, page.Data == nil)
+		if err != nil {
+			return nil, nil, pages, err
+		}
 		for _, it := range page.Data {
 			if seen[it.item.ID] {
 				continue
