@@ -124,9 +124,20 @@ func newCursor(r io.Reader, closer io.Closer, comma rune) (*cursor, error) {
 	c := &cursor{cr: cr, closer: closer, header: make([]string, len(header))}
 	for i, h := range header {
 		c.header[i] = strings.TrimSpace(h)
+		if strings.ContainsAny(c.header[i], "\r\n") {
+			return nil, fmt.Errorf("%w (header field %d holds a line break)",
+				errLoneCR, i+1)
+		}
 	}
 	return c, nil
 }
+
+// errLoneCR refuses a header that holds a line break. A file whose lines
+// end in a lone CR (classic Mac OS) reads as one header row holding every
+// line, so it would otherwise give no records and no error.
+var errLoneCR = errors.New("csvsrc: the header row holds a line break: " +
+	"files whose lines end in a lone CR are not supported; " +
+	"convert the line ends to LF or CRLF (for example with tr '\\r' '\\n')")
 
 func (c *cursor) close() {
 	if c.closer != nil {
