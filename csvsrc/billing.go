@@ -218,8 +218,8 @@ func (b *Billing) Subscriptions(ctx context.Context) iter.Seq2[source.Subscripti
 			if err == io.EOF {
 				break
 			}
-			if line, ok := fieldCount(err); ok {
-				if !flush() || !emit(yield, source.Subscription{}, rowError(line, err), b.fail) {
+			if bad, ok := rowFault(err); ok {
+				if !flush() || !emit(yield, source.Subscription{}, bad, b.fail) {
 					return
 				}
 				n++
@@ -321,6 +321,8 @@ func (b *Billing) subscription(c *cursor, rec []string) (source.Subscription, *s
 	for f, v := range []string{s.ID, s.CustomerID, s.Status} {
 		if _, err := coerce.TextString(v); err != nil {
 			note(f, err)
+		} else if err := idText(v); err != nil {
+			note(f, err)
 		} else if v == "" {
 			note(f, errEmpty)
 		}
@@ -364,6 +366,12 @@ func (b *Billing) item(rec []string) (it source.Item, at int, err error) {
 		return it, bPlan, err
 	}
 	if _, err := coerce.TextString(it.ProductID); err != nil {
+		return it, bProduct, err
+	}
+	if err := idText(it.PriceID); err != nil {
+		return it, bPlan, err
+	}
+	if err := idText(it.ProductID); err != nil {
 		return it, bProduct, err
 	}
 	q, _, err := coerce.CountString(field(rec, p[bQuantity]))

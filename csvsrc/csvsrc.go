@@ -190,7 +190,8 @@ func (in *input) rewind() (*cursor, error) {
 
 // next reads the next record that is not blank. It returns io.EOF at the
 // end, a *csv.ParseError wrapping csv.ErrFieldCount (with the record) for a
-// row of the wrong width, and any other error as fatal. A record whose
+// row of the wrong width, a *LineError for the header row repeated, and any
+// other error as fatal. A record whose
 // fields are all empty (",,,") is skipped like a blank line.
 func (c *cursor) next() ([]string, error) {
 	for {
@@ -198,10 +199,46 @@ func (c *cursor) next() ([]string, error) {
 		if err != nil {
 			return rec, err
 		}
-		if !blank(rec) {
-			return rec, nil
+		if blank(rec) {
+			continue
+		}
+		if c.isHeader(rec) {
+			return rec, &LineError{Line: c.line(0), Err: errHeaderAgain}
+		}
+		return rec, nil
+	}
+}
+
+var errHeaderAgain = errors.New("the row repeats the header row " +
+	"(were two files joined?)")
+
+// isHeader reports whether rec is the header row again, as where two
+// exports were joined, with or without a byte-order mark of its own.
+func (c *cursor) isHeader(rec []string) bool {
+	if len(rec) != len(c.header) {
+		return false
+	}
+	for i, f := range rec {
+		if i == 0 {
+			f = strings.TrimPrefix(strings.TrimSpace(f), "\uFEFF")
+		}
+		if !strings.EqualFold(strings.TrimSpace(f), c.header[i]) {
+			return false
 		}
 	}
+	return true
+}
+
+// idText checks an id for characters no id holds but a joined or damaged
+// file can: NUL, and a byte-order mark inside the text.
+func idText(v string) error {
+	switch {
+	case strings.ContainsRune(v, 0):
+		return fmt.Errorf("%q holds a NUL character", v)
+	case strings.ContainsRune(v, '\uFEFF'):
+		return fmt.Errorf("%q holds a byte-order mark (U+FEFF)", v)
+	}
+	return nil
 }
 
 func blank(rec []string) bool {
@@ -230,17 +267,21 @@ func rowError(line int, err error) *source.RecordError {
 	}
 }
 
-// fieldCount reports whether err is a row of the wrong width, which is
-// per-record: the reader goes on after it.
-func fieldCount(err error) (line int, ok bool) {
+// rowFault reports whether err is a failure of one row that the reader
+// goes on after: a row of the wrong width, or the header row repeated.
+func rowFault(err error) (*source.RecordError, bool) {
 	if err == nil {
-		return 0, false
+		return nil, false
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-		return pe.StartLine, true
+		return rowError(pe.StartLine, err), true
 	}
-	return 0, false
+	var le *LineError
+	if errors.As(err, &le) && errors.Is(le.Err, errHeaderAgain) {
+		return rowError(le.Line, le.Err), true
+	}
+	return nil, false
 }
 
 // normal reduces a header to lower-case letters and digits, so that
