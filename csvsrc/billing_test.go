@@ -224,3 +224,36 @@ func TestBillingNeedsIDCustomerAndStatus(t *testing.T) {
 		t.Errorf("got %v, want an error about the status column", err)
 	}
 }
+
+func TestBillingRefusesAmbiguousColumns(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		cols   csvsrc.BillingColumns
+		want   string
+	}{
+		{"id,customer_id,status,status", csvsrc.BillingColumns{Status: "status"},
+			`status: the header has the column "status" twice`},
+		{"id,customer_id,status,status", csvsrc.BillingColumns{},
+			`both "status" and "status" could hold it`},
+		{"id,customer_id,status", csvsrc.BillingColumns{ID: "id", CustomerID: "ID"},
+			`id and customer_id both name the column "id"`},
+	} {
+		_, err := csvsrc.NewBilling(strings.NewReader(tc.header+"\n"),
+			&csvsrc.BillingOptions{Columns: tc.cols})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q %+v: got %v, want an error containing %q",
+				tc.header, tc.cols, err, tc.want)
+		}
+	}
+	// A named column is not taken by detection for another field.
+	b, err := csvsrc.NewBilling(strings.NewReader("id,customer,status,plan\n"),
+		&csvsrc.BillingOptions{Columns: csvsrc.BillingColumns{
+			ID: "plan", CustomerID: "customer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := csvsrc.BillingColumns{ID: "plan", CustomerID: "customer", Status: "status"}
+	if diff := cmp.Diff(want, b.Columns()); diff != "" {
+		t.Errorf("Columns (-want +got):\n%s", diff)
+	}
+}

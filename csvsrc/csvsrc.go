@@ -305,24 +305,44 @@ type column struct {
 
 // resolve finds the header position of each column: the name the caller
 // gave (matched without regard to case or surrounding space) or, unless
-// exact, the first of the column's common names the header holds. It
-// returns -1 for a column absent from the file, and the header spelling of
-// each column found.
+// exact, the first of the column's common names the header holds. Named
+// columns are placed first, so detection never takes one. It returns -1
+// for a column absent from the file, and the header spelling of each
+// column found. A name the header holds twice, or two fields given one
+// column, is an error.
 func resolve(header []string, given []string, cols []column, exact bool) ([]int, []string, error) {
 	pos := make([]int, len(cols))
 	used := make([]string, len(cols))
-	taken := make([]bool, len(header))
+	owner := make([]int, len(header)) // the field at each column, plus one
 	for f, col := range cols {
-		at, err := find(header, taken, given[f], col, exact)
+		pos[f] = -1
+		name := strings.TrimSpace(given[f])
+		if name == "" {
+			continue
+		}
+		at, err := named(header, name, col)
 		if err != nil {
 			return nil, nil, err
 		}
-		pos[f] = at
-		if at >= 0 {
-			taken[at], used[f] = true, header[at]
-			continue
+		if o := owner[at]; o != 0 {
+			return nil, nil, fmt.Errorf("csvsrc: %s and %s both name the column %q",
+				cols[o-1].option, col.option, header[at])
 		}
-		if col.required {
+		pos[f], owner[at] = at, f+1
+	}
+	for f, col := range cols {
+		if pos[f] < 0 && !exact {
+			at, err := detect(header, owner, col)
+			if err != nil {
+				return nil, nil, err
+			}
+			if at >= 0 {
+				pos[f], owner[at] = at, f+1
+			}
+		}
+		if pos[f] >= 0 {
+			used[f] = header[pos[f]]
+		} else if col.required {
 			return nil, nil, fmt.Errorf("csvsrc: no column for %s (the header has %s)",
 				col.option, quoteAll(header))
 		}
@@ -330,22 +350,34 @@ func resolve(header []string, given []string, cols []column, exact bool) ([]int,
 	return pos, used, nil
 }
 
-func find(header []string, taken []bool, name string, col column, exact bool) (int, error) {
-	if name = strings.TrimSpace(name); name != "" {
-		at := indexFold(header, name)
-		if at < 0 {
-			return 0, fmt.Errorf("csvsrc: %s: the header has no column %q (it has %s)",
-				col.option, name, quoteAll(header))
+// named returns the position of the one header equal to name, ignoring
+// case.
+func named(header []string, name string, col column) (int, error) {
+	at := -1
+	for i, h := range header {
+		if !strings.EqualFold(h, name) {
+			continue
 		}
-		return at, nil
+		if at >= 0 {
+			return 0, fmt.Errorf("csvsrc: %s: the header has the column %q twice "+
+				"(columns %d and %d)", col.option, name, at+1, i+1)
+		}
+		at = i
 	}
-	if exact {
-		return -1, nil
+	if at < 0 {
+		return 0, fmt.Errorf("csvsrc: %s: the header has no column %q (it has %s)",
+			col.option, name, quoteAll(header))
 	}
+	return at, nil
+}
+
+// detect returns the position of the first of col's common names that one
+// free header holds, or -1.
+func detect(header []string, owner []int, col column) (int, error) {
 	for _, want := range col.names {
 		at := -1
 		for i, h := range header {
-			if taken[i] || normal(h) != want {
+			if owner[i] != 0 || normal(h) != want {
 				continue
 			}
 			if at >= 0 {
@@ -359,17 +391,6 @@ func find(header []string, taken []bool, name string, col column, exact bool) (i
 		}
 	}
 	return -1, nil
-}
-
-// indexFold returns the position of the one header equal to name, ignoring
-// case, or -1.
-func indexFold(header []string, name string) int {
-	for i, h := range header {
-		if strings.EqualFold(h, name) {
-			return i
-		}
-	}
-	return -1
 }
 
 func quoteAll(names []string) string {

@@ -22,7 +22,8 @@
 // stripe_customer_id before customer, for example, and the account id under
 // account_id, user_id, id or, failing those, email. Set Exact to turn
 // detection off. A header that two fields could claim equally is an error
-// asking for a name, never a guess, and [Access.Columns] and
+// asking for a name, never a guess, as are a named column the header holds
+// twice and one column named for two fields. [Access.Columns] and
 // [Billing.Columns] report the mapping used, so detection can be checked
 // and logged.
 //
