@@ -316,6 +316,7 @@ func (s *settings) checkOutputs(func(string) (string, bool)) error {
 		return errors.New("outputs: at least one output is required")
 	}
 	seen := map[string]int{}
+	inputs := s.inputFiles()
 	for i, o := range s.cfg.Outputs {
 		field := fmt.Sprintf("outputs[%d]", i)
 		if !slices.Contains(report.Formats, report.Format(o.Format)) {
@@ -324,15 +325,62 @@ func (s *settings) checkOutputs(func(string) (string, bool)) error {
 		if o.Path == "" {
 			return fmt.Errorf("%s.path: required (a file, or - for stdout)", field)
 		}
-		if j, dup := seen[o.Path]; dup {
+		key := pathKey(o.Path)
+		if j, dup := seen[key]; dup {
 			return fmt.Errorf("%s.path: %q is already written by outputs[%d]", field, o.Path, j)
 		}
-		seen[o.Path] = i
+		if in, ok := inputs[key]; ok && key != "-" {
+			return fmt.Errorf("%s.path: %q is the file %s reads", field, o.Path, in)
+		}
+		seen[key] = i
 		if err := checkDir(field+".path", o.Path); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// inputFiles returns the files the run reads, by [pathKey], with the
+// field that names each.
+func (s *settings) inputFiles() map[string]string {
+	in := map[string]string{}
+	a := s.cfg.Access
+	switch {
+	case a == nil:
+	case a.CSV != nil:
+		in[pathKey(a.CSV.Path)] = "access.csv.path"
+	case a.SQL != nil && a.SQL.Driver == "sqlite":
+		in[pathKey(sqliteFile(s.dsn))] = "access.sql.dsn_env"
+	}
+	return in
+}
+
+// pathKey names the file a path refers to, so that two spellings of one
+// file ("out.txt", "./out.txt", a symbolic link) compare equal. "-" is
+// standard output.
+func pathKey(p string) string {
+	if p == "-" || p == "" {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		return real
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(dir, filepath.Base(p))
+	}
+	return filepath.Clean(p)
+}
+
+// sqliteFile returns the file name of a SQLite DSN.
+func sqliteFile(dsn string) string {
+	name := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(name, '?'); i >= 0 {
+		name = name[:i]
+	}
+	return name
 }
 
 // parseDSN checks a DSN's syntax without connecting. SQLite takes any
@@ -376,13 +424,10 @@ func dsnFrom(getenv func(string) (string, bool), section, driver, env string) (s
 // sqliteFileExists reports whether a SQLite DSN names an existing file, or
 // an in-memory database.
 func sqliteFileExists(dsn string) bool {
-	name := strings.TrimPrefix(dsn, "file:")
-	if i := strings.IndexByte(name, '?'); i >= 0 {
-		if strings.Contains(name[i:], "mode=memory") {
-			return true
-		}
-		name = name[:i]
+	if strings.Contains(dsn, "mode=memory") {
+		return true
 	}
+	name := sqliteFile(dsn)
 	if name == "" || name == ":memory:" {
 		return true
 	}
@@ -414,7 +459,7 @@ func (s *settings) checkHistory(getenv func(string) (string, bool)) error {
 		return nil
 	}
 	for i, o := range s.cfg.Outputs {
-		if o.Path == h.Lifecycle {
+		if pathKey(o.Path) == pathKey(h.Lifecycle) {
 			return fmt.Errorf("history.lifecycle: %q is already written by outputs[%d]",
 				h.Lifecycle, i)
 		}

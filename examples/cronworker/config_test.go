@@ -49,6 +49,15 @@ func TestBadConfigExitsTwo(t *testing.T) {
 			"stripe.rate: 100 is outside 0 to 25"},
 		{"retries below -1", func(f *fixture) { f.set("stripe.max_retries", -2) },
 			"stripe.max_retries: -2 is below -1"},
+		{"output over the access database", func(f *fixture) {
+			f.set("outputs", []any{map[string]any{"format": "json",
+				"path": filepath.Join(f.dir, ".", "access.db")}})
+		}, `is the file access.sql.dsn_env reads`},
+		{"one file under two spellings", func(f *fixture) {
+			f.set("outputs", []any{
+				map[string]any{"format": "text", "path": filepath.Join(f.dir, "out.txt")},
+				map[string]any{"format": "json", "path": f.dir + "/./out.txt"}})
+		}, `is already written by outputs[0]`},
 		{"missing SQLite file", func(f *fixture) {
 			f.env["ACCESS_DSN"] = "file:" + filepath.Join(t.TempDir(), "typo.db")
 		}, `access.sql.dsn_env: the SQLite file named in "ACCESS_DSN" does not exist`},
