@@ -207,8 +207,8 @@ func (a *Access) Grants(ctx context.Context) iter.Seq2[source.Grant, error] {
 			}
 			var g source.Grant
 			var bad *source.RecordError
-			if line, ok := fieldCount(err); ok {
-				bad = rowError(line, err)
+			if fault, ok := rowFault(err); ok {
+				bad = fault
 			} else if err != nil {
 				yield(source.Grant{}, fmt.Errorf("csvsrc: %w", err))
 				return
@@ -260,6 +260,9 @@ func (a *Access) grant(c *cursor, rec []string, seats *slab) (source.Grant, *sou
 		var err error
 		*s, err = coerce.TextString(*s)
 		note(f, err)
+		if f != aPlan {
+			note(f, idText(*s))
+		}
 	}
 	detach(&g.AccountID, &g.CustomerID, &g.SubscriptionID, &g.Plan)
 	if g.AccountID == "" {

@@ -104,6 +104,13 @@ func TestDetectionRefuses(t *testing.T) {
 		{"account_id,plan", &csvsrc.AccessOptions{Columns: csvsrc.AccessColumns{Plan: "tier"}},
 			`plan: the header has no column "tier"`},
 		{"", nil, "empty"},
+		{"account_id,stripe_customer_id,active,Active",
+			&csvsrc.AccessOptions{Columns: csvsrc.AccessColumns{Access: "active"}},
+			`access: the header has the column "active" twice (columns 3 and 4)`},
+		{"account_id,stripe_customer_id",
+			&csvsrc.AccessOptions{Columns: csvsrc.AccessColumns{
+				AccountID: "account_id", SubscriptionID: "Account_ID"}},
+			`account_id and subscription_id both name the column "account_id"`},
 	} {
 		_, err := csvsrc.NewAccess(strings.NewReader(tc.header), tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

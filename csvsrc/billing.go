@@ -178,9 +178,10 @@ func (b *Billing) LastPull() source.Stats { return b.stats.get() }
 // pending is a subscription whose rows may not all have been read: rows
 // that repeat the id of the row before them add items to it.
 type pending struct {
-	sub source.Subscription
-	bad *source.RecordError
-	ok  bool
+	sub   source.Subscription
+	bad   *source.RecordError
+	ok    bool
+	split bool // two rows disagree on the subscription; sub holds only its id
 }
 
 // Subscriptions implements [source.Billing]. Rows are read one at a time;
@@ -217,8 +218,8 @@ func (b *Billing) Subscriptions(ctx context.Context) iter.Seq2[source.Subscripti
 			if err == io.EOF {
 				break
 			}
-			if line, ok := fieldCount(err); ok {
-				if !flush() || !emit(yield, source.Subscription{}, rowError(line, err), b.fail) {
+			if bad, ok := rowFault(err); ok {
+				if !flush() || !emit(yield, source.Subscription{}, bad, b.fail) {
 					return
 				}
 				n++
@@ -244,18 +245,61 @@ func (b *Billing) Subscriptions(ctx context.Context) iter.Seq2[source.Subscripti
 	}
 }
 
-// merge adds the items of a row that repeats the pending subscription's id.
+// merge adds the items of a row that repeats the pending subscription's
+// id. A row that disagrees with the rows before it on a field of the
+// subscription itself (not of the item) makes the subscription unreadable:
+// taking either row's value would make the result depend on row order.
 func (b *Billing) merge(c *cursor, p *pending, s source.Subscription, bad *source.RecordError) {
-	p.sub.Items = append(p.sub.Items, s.Items...)
-	if bad == nil && s.CustomerID != p.sub.CustomerID {
-		bad = b.bad(c, s.ID, bCustomer, errors.New("differs from the row before with the same id"))
+	if p.split {
+		return
 	}
-	if bad == nil && s.Status != p.sub.Status {
-		bad = b.bad(c, s.ID, bStatus, errors.New("differs from the row before with the same id"))
+	if bad == nil {
+		if bad = b.conflict(c, &p.sub, &s); bad != nil {
+			p.split = true
+		}
 	}
 	if p.bad == nil {
 		p.bad = bad
 	}
+	if p.split {
+		p.sub = source.Subscription{ID: p.sub.ID}
+		return
+	}
+	p.sub.Items = append(p.sub.Items, s.Items...)
+}
+
+var errConflict = errors.New("differs from the row before with the same id: " +
+	"subscription read more than once with different contents")
+
+// conflict returns an error naming the first subscription-level field in
+// which s differs from a, or nil when they agree.
+func (b *Billing) conflict(c *cursor, a, s *source.Subscription) *source.RecordError {
+	for _, d := range []struct {
+		f    int
+		same bool
+	}{
+		{bCustomer, a.CustomerID == s.CustomerID},
+		{bStatus, a.Status == s.Status},
+		{bPeriodEnd, a.CurrentPeriodEnd.Equal(s.CurrentPeriodEnd)},
+		{bCancelAt, a.CancelAt.Equal(s.CancelAt)},
+		{bCancelAtPeriodEnd, a.CancelAtPeriodEnd == s.CancelAtPeriodEnd},
+		{bCanceledAt, a.CanceledAt.Equal(s.CanceledAt)},
+		{bEndedAt, a.EndedAt.Equal(s.EndedAt)},
+		{bTrialEnd, a.TrialEnd.Equal(s.TrialEnd)},
+		{bCreated, a.Created.Equal(s.Created)},
+	} {
+		if !d.same {
+			return b.bad(c, s.ID, d.f, errConflict)
+		}
+	}
+	for i, k := range b.metaKeys {
+		if a.Metadata[k] != s.Metadata[k] {
+			line := c.line(b.metaPos[i])
+			return &source.RecordError{Record: s.ID, Field: b.in.header[b.metaPos[i]],
+				Err: &LineError{Line: line, Err: errConflict}}
+		}
+	}
+	return nil
 }
 
 // subscription reads one row.
@@ -276,6 +320,8 @@ func (b *Billing) subscription(c *cursor, rec []string) (source.Subscription, *s
 	}
 	for f, v := range []string{s.ID, s.CustomerID, s.Status} {
 		if _, err := coerce.TextString(v); err != nil {
+			note(f, err)
+		} else if err := idText(v); err != nil {
 			note(f, err)
 		} else if v == "" {
 			note(f, errEmpty)
@@ -320,6 +366,12 @@ func (b *Billing) item(rec []string) (it source.Item, at int, err error) {
 		return it, bPlan, err
 	}
 	if _, err := coerce.TextString(it.ProductID); err != nil {
+		return it, bProduct, err
+	}
+	if err := idText(it.PriceID); err != nil {
+		return it, bPlan, err
+	}
+	if err := idText(it.ProductID); err != nil {
 		return it, bProduct, err
 	}
 	q, _, err := coerce.CountString(field(rec, p[bQuantity]))

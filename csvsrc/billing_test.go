@@ -123,7 +123,7 @@ func TestRepeatedIDsAreItems(t *testing.T) {
 		}
 		got = append(got, s.ID+":"+strings.Join(prices, "+"))
 	}
-	want := []string{"sub_1:price_base+price_seat", "sub_2:price_base+price_seat", "sub_3:"}
+	want := []string{"sub_1:price_base+price_seat", "sub_2:", "sub_3:"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("subscriptions (-want +got):\n%s", diff)
 	}
@@ -131,6 +131,53 @@ func TestRepeatedIDsAreItems(t *testing.T) {
 	if len(bad) != 1 || !errors.As(bad[0], &re) || re.Record != "sub_2" ||
 		re.Field != "Customer ID" || !strings.Contains(re.Error(), "line 5") {
 		t.Errorf("errors %v; want one naming sub_2, Customer ID and line 5", bad)
+	}
+}
+
+// Rows of one subscription that disagree on a field of the subscription
+// make it unreadable, whichever row comes first: taking the first row's
+// value would make the result depend on the order of the rows.
+func TestConflictingRowsAreUnreadable(t *testing.T) {
+	const header = "id,customer_id,status,plan,quantity,current_period_end," +
+		"cancel_at,cancel_at_period_end,canceled_at,ended_at,trial_end," +
+		"created,account_id (metadata)\n"
+	const base = "sub_1,cus_1,active,price_pro,3,2024-07-01,,false,,,," +
+		"2024-01-01,acct_1\n"
+	const next = "sub_2,cus_2,active,price_pro,1,,,,,,,,\n"
+	for _, tc := range []struct{ field, row string }{
+		{"customer_id", "sub_1,cus_9,active,price_seat,1,2024-07-01,,false,,,,2024-01-01,acct_1\n"},
+		{"status", "sub_1,cus_1,canceled,price_seat,1,2024-07-01,,false,,,,2024-01-01,acct_1\n"},
+		{"current_period_end", "sub_1,cus_1,active,price_seat,1,2024-01-01,,false,,,,2024-01-01,acct_1\n"},
+		{"cancel_at", "sub_1,cus_1,active,price_seat,1,2024-07-01,2024-07-01,false,,,,2024-01-01,acct_1\n"},
+		{"cancel_at_period_end", "sub_1,cus_1,active,price_seat,1,2024-07-01,,true,,,,2024-01-01,acct_1\n"},
+		{"canceled_at", "sub_1,cus_1,active,price_seat,1,2024-07-01,,false,2024-02-01,,,2024-01-01,acct_1\n"},
+		{"ended_at", "sub_1,cus_1,active,price_seat,1,2024-07-01,,false,,2024-02-01,,2024-01-01,acct_1\n"},
+		{"trial_end", "sub_1,cus_1,active,price_seat,1,2024-07-01,,false,,,2024-01-08,2024-01-01,acct_1\n"},
+		{"created", "sub_1,cus_1,active,price_seat,1,2024-07-01,,false,,,,2023-01-01,acct_1\n"},
+		{"account_id (metadata)", "sub_1,cus_1,active,price_seat,1,2024-07-01,,false,,,,2024-01-01,acct_9\n"},
+	} {
+		for order, file := range map[string]string{
+			"base first": header + base + tc.row + next,
+			"base last":  header + tc.row + base + next,
+		} {
+			b, err := csvsrc.NewBilling(strings.NewReader(file),
+				&csvsrc.BillingOptions{MetadataKeys: []string{"account_id"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			subs, errs := subscriptions(b)
+			if len(subs) != 1 || subs[0].ID != "sub_2" {
+				t.Errorf("%s, %s: records %+v, want only sub_2", tc.field, order, subs)
+			}
+			var re *source.RecordError
+			var le *csvsrc.LineError
+			if len(errs) != 1 || !errors.As(errs[0], &re) || !errors.As(errs[0], &le) ||
+				re.Record != "sub_1" || re.Field != tc.field || le.Line != 3 ||
+				!strings.Contains(re.Error(), "more than once with different contents") {
+				t.Errorf("%s, %s: errors %v; want one naming sub_1, %s and line 3",
+					tc.field, order, errs, tc.field)
+			}
+		}
 	}
 }
 
@@ -175,5 +222,38 @@ func TestBillingNeedsIDCustomerAndStatus(t *testing.T) {
 	_, err := csvsrc.NewBilling(strings.NewReader("id,Customer ID,Plan\n"), nil)
 	if err == nil || !strings.Contains(err.Error(), "status") {
 		t.Errorf("got %v, want an error about the status column", err)
+	}
+}
+
+func TestBillingRefusesAmbiguousColumns(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		cols   csvsrc.BillingColumns
+		want   string
+	}{
+		{"id,customer_id,status,status", csvsrc.BillingColumns{Status: "status"},
+			`status: the header has the column "status" twice`},
+		{"id,customer_id,status,status", csvsrc.BillingColumns{},
+			`both "status" and "status" could hold it`},
+		{"id,customer_id,status", csvsrc.BillingColumns{ID: "id", CustomerID: "ID"},
+			`id and customer_id both name the column "id"`},
+	} {
+		_, err := csvsrc.NewBilling(strings.NewReader(tc.header+"\n"),
+			&csvsrc.BillingOptions{Columns: tc.cols})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q %+v: got %v, want an error containing %q",
+				tc.header, tc.cols, err, tc.want)
+		}
+	}
+	// A named column is not taken by detection for another field.
+	b, err := csvsrc.NewBilling(strings.NewReader("id,customer,status,plan\n"),
+		&csvsrc.BillingOptions{Columns: csvsrc.BillingColumns{
+			ID: "plan", CustomerID: "customer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := csvsrc.BillingColumns{ID: "plan", CustomerID: "customer", Status: "status"}
+	if diff := cmp.Diff(want, b.Columns()); diff != "" {
+		t.Errorf("Columns (-want +got):\n%s", diff)
 	}
 }

@@ -124,9 +124,20 @@ func newCursor(r io.Reader, closer io.Closer, comma rune) (*cursor, error) {
 	c := &cursor{cr: cr, closer: closer, header: make([]string, len(header))}
 	for i, h := range header {
 		c.header[i] = strings.TrimSpace(h)
+		if strings.ContainsAny(c.header[i], "\r\n") {
+			return nil, fmt.Errorf("%w (header field %d holds a line break)",
+				errLoneCR, i+1)
+		}
 	}
 	return c, nil
 }
+
+// errLoneCR refuses a header that holds a line break. A file whose lines
+// end in a lone CR (classic Mac OS) reads as one header row holding every
+// line, so it would otherwise give no records and no error.
+var errLoneCR = errors.New("csvsrc: the header row holds a line break: " +
+	"files whose lines end in a lone CR are not supported; " +
+	"convert the line ends to LF or CRLF (for example with tr '\\r' '\\n')")
 
 func (c *cursor) close() {
 	if c.closer != nil {
@@ -179,7 +190,8 @@ func (in *input) rewind() (*cursor, error) {
 
 // next reads the next record that is not blank. It returns io.EOF at the
 // end, a *csv.ParseError wrapping csv.ErrFieldCount (with the record) for a
-// row of the wrong width, and any other error as fatal. A record whose
+// row of the wrong width, a *LineError for the header row repeated, and any
+// other error as fatal. A record whose
 // fields are all empty (",,,") is skipped like a blank line.
 func (c *cursor) next() ([]string, error) {
 	for {
@@ -187,10 +199,46 @@ func (c *cursor) next() ([]string, error) {
 		if err != nil {
 			return rec, err
 		}
-		if !blank(rec) {
-			return rec, nil
+		if blank(rec) {
+			continue
+		}
+		if c.isHeader(rec) {
+			return rec, &LineError{Line: c.line(0), Err: errHeaderAgain}
+		}
+		return rec, nil
+	}
+}
+
+var errHeaderAgain = errors.New("the row repeats the header row " +
+	"(were two files joined?)")
+
+// isHeader reports whether rec is the header row again, as where two
+// exports were joined, with or without a byte-order mark of its own.
+func (c *cursor) isHeader(rec []string) bool {
+	if len(rec) != len(c.header) {
+		return false
+	}
+	for i, f := range rec {
+		if i == 0 {
+			f = strings.TrimPrefix(strings.TrimSpace(f), "\uFEFF")
+		}
+		if !strings.EqualFold(strings.TrimSpace(f), c.header[i]) {
+			return false
 		}
 	}
+	return true
+}
+
+// idText checks an id for characters no id holds but a joined or damaged
+// file can: NUL, and a byte-order mark inside the text.
+func idText(v string) error {
+	switch {
+	case strings.ContainsRune(v, 0):
+		return fmt.Errorf("%q holds a NUL character", v)
+	case strings.ContainsRune(v, '\uFEFF'):
+		return fmt.Errorf("%q holds a byte-order mark (U+FEFF)", v)
+	}
+	return nil
 }
 
 func blank(rec []string) bool {
@@ -219,17 +267,21 @@ func rowError(line int, err error) *source.RecordError {
 	}
 }
 
-// fieldCount reports whether err is a row of the wrong width, which is
-// per-record: the reader goes on after it.
-func fieldCount(err error) (line int, ok bool) {
+// rowFault reports whether err is a failure of one row that the reader
+// goes on after: a row of the wrong width, or the header row repeated.
+func rowFault(err error) (*source.RecordError, bool) {
 	if err == nil {
-		return 0, false
+		return nil, false
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-		return pe.StartLine, true
+		return rowError(pe.StartLine, err), true
 	}
-	return 0, false
+	var le *LineError
+	if errors.As(err, &le) && errors.Is(le.Err, errHeaderAgain) {
+		return rowError(le.Line, le.Err), true
+	}
+	return nil, false
 }
 
 // normal reduces a header to lower-case letters and digits, so that
@@ -253,24 +305,44 @@ type column struct {
 
 // resolve finds the header position of each column: the name the caller
 // gave (matched without regard to case or surrounding space) or, unless
-// exact, the first of the column's common names the header holds. It
-// returns -1 for a column absent from the file, and the header spelling of
-// each column found.
+// exact, the first of the column's common names the header holds. Named
+// columns are placed first, so detection never takes one. It returns -1
+// for a column absent from the file, and the header spelling of each
+// column found. A name the header holds twice, or two fields given one
+// column, is an error.
 func resolve(header []string, given []string, cols []column, exact bool) ([]int, []string, error) {
 	pos := make([]int, len(cols))
 	used := make([]string, len(cols))
-	taken := make([]bool, len(header))
+	owner := make([]int, len(header)) // the field at each column, plus one
 	for f, col := range cols {
-		at, err := find(header, taken, given[f], col, exact)
+		pos[f] = -1
+		name := strings.TrimSpace(given[f])
+		if name == "" {
+			continue
+		}
+		at, err := named(header, name, col)
 		if err != nil {
 			return nil, nil, err
 		}
-		pos[f] = at
-		if at >= 0 {
-			taken[at], used[f] = true, header[at]
-			continue
+		if o := owner[at]; o != 0 {
+			return nil, nil, fmt.Errorf("csvsrc: %s and %s both name the column %q",
+				cols[o-1].option, col.option, header[at])
 		}
-		if col.required {
+		pos[f], owner[at] = at, f+1
+	}
+	for f, col := range cols {
+		if pos[f] < 0 && !exact {
+			at, err := detect(header, owner, col)
+			if err != nil {
+				return nil, nil, err
+			}
+			if at >= 0 {
+				pos[f], owner[at] = at, f+1
+			}
+		}
+		if pos[f] >= 0 {
+			used[f] = header[pos[f]]
+		} else if col.required {
 			return nil, nil, fmt.Errorf("csvsrc: no column for %s (the header has %s)",
 				col.option, quoteAll(header))
 		}
@@ -278,22 +350,34 @@ func resolve(header []string, given []string, cols []column, exact bool) ([]int,
 	return pos, used, nil
 }
 
-func find(header []string, taken []bool, name string, col column, exact bool) (int, error) {
-	if name = strings.TrimSpace(name); name != "" {
-		at := indexFold(header, name)
-		if at < 0 {
-			return 0, fmt.Errorf("csvsrc: %s: the header has no column %q (it has %s)",
-				col.option, name, quoteAll(header))
+// named returns the position of the one header equal to name, ignoring
+// case.
+func named(header []string, name string, col column) (int, error) {
+	at := -1
+	for i, h := range header {
+		if !strings.EqualFold(h, name) {
+			continue
 		}
-		return at, nil
+		if at >= 0 {
+			return 0, fmt.Errorf("csvsrc: %s: the header has the column %q twice "+
+				"(columns %d and %d)", col.option, name, at+1, i+1)
+		}
+		at = i
 	}
-	if exact {
-		return -1, nil
+	if at < 0 {
+		return 0, fmt.Errorf("csvsrc: %s: the header has no column %q (it has %s)",
+			col.option, name, quoteAll(header))
 	}
+	return at, nil
+}
+
+// detect returns the position of the first of col's common names that one
+// free header holds, or -1.
+func detect(header []string, owner []int, col column) (int, error) {
 	for _, want := range col.names {
 		at := -1
 		for i, h := range header {
-			if taken[i] || normal(h) != want {
+			if owner[i] != 0 || normal(h) != want {
 				continue
 			}
 			if at >= 0 {
@@ -307,17 +391,6 @@ func find(header []string, taken []bool, name string, col column, exact bool) (i
 		}
 	}
 	return -1, nil
-}
-
-// indexFold returns the position of the one header equal to name, ignoring
-// case, or -1.
-func indexFold(header []string, name string) int {
-	for i, h := range header {
-		if strings.EqualFold(h, name) {
-			return i
-		}
-	}
-	return -1
 }
 
 func quoteAll(names []string) string {

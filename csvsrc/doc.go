@@ -22,7 +22,8 @@
 // stripe_customer_id before customer, for example, and the account id under
 // account_id, user_id, id or, failing those, email. Set Exact to turn
 // detection off. A header that two fields could claim equally is an error
-// asking for a name, never a guess, and [Access.Columns] and
+// asking for a name, never a guess, as are a named column the header holds
+// twice and one column named for two fields. [Access.Columns] and
 // [Billing.Columns] report the mapping used, so detection can be checked
 // and logged.
 //
@@ -35,7 +36,9 @@
 // too. Columns the export does not carry (pause_collection, the schedule,
 // lookup keys, livemode) are left empty, with livemode taken from the
 // options. Rows that repeat the id of the row before them are items of the
-// same subscription.
+// same subscription; when they disagree on a field of the subscription
+// itself (customer, status, a time, cancel_at_period_end or a kept metadata
+// key), the subscription is unreadable rather than read from one of them.
 //
 // # Coercion
 //
@@ -53,9 +56,10 @@
 // Files are UTF-8, with or without a byte-order mark; a UTF-16 file is
 // refused with an error saying so, and text that is not valid UTF-8 is a
 // bad value. Quoted fields may hold separators, doubled quotes and line
-// breaks; lines may end in LF or CRLF; blank lines, and rows whose cells
-// are all empty, are skipped. The separator is ',' unless the Comma option
-// says otherwise.
+// breaks; lines may end in LF or CRLF. A header that holds a line break,
+// as a file with lone CR line ends reads, is refused at open. Blank lines,
+// and rows whose cells are all empty, are skipped. The separator is ','
+// unless the Comma option says otherwise.
 //
 // # Errors
 //
