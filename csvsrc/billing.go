@@ -299,8 +299,21 @@ func (b *Billing) conflict(c *cursor, a, s *source.Subscription) *source.RecordE
 				Err: &LineError{Line: line, Err: errConflict}}
 		}
 	}
+	for _, it := range s.Items {
+		for _, have := range a.Items {
+			if it.PriceID != "" && it.PriceID == have.PriceID {
+				return b.bad(c, s.ID, bPlan, errRepeatedPrice)
+			}
+		}
+	}
 	return nil
 }
+
+// errRepeatedPrice reports a price on two rows of one subscription.
+// Stripe holds each price once in a subscription, so the rows are a
+// repeat, and adding them up would bill the quantity twice.
+var errRepeatedPrice = errors.New("the same price is on an earlier row of this " +
+	"subscription; Stripe holds each price once, so the rows are a repeat")
 
 // subscription reads one row.
 func (b *Billing) subscription(c *cursor, rec []string) (source.Subscription, *source.RecordError) {

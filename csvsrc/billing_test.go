@@ -3,6 +3,7 @@ package csvsrc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,38 @@ func TestRepeatedIDsAreItems(t *testing.T) {
 	if len(bad) != 1 || !errors.As(bad[0], &re) || re.Record != "sub_2" ||
 		re.Field != "Customer ID" || !strings.Contains(re.Error(), "line 5") {
 		t.Errorf("errors %v; want one naming sub_2, Customer ID and line 5", bad)
+	}
+}
+
+// A row repeated whole would add its quantity twice; since Stripe holds
+// each price once in a subscription, the repeat makes it unreadable.
+func TestRepeatedPriceIsUnreadable(t *testing.T) {
+	const file = "id,Customer ID,Status,Plan,Quantity\n" +
+		"sub_1,cus_1,active,price_seat,5\n" +
+		"sub_1,cus_1,active,price_seat,5\n" + // line 3: the same row again
+		"sub_2,cus_2,active,price_seat,2\n"
+	b, err := csvsrc.NewBilling(strings.NewReader(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var bad []error
+	for s, err := range b.Subscriptions(context.Background()) {
+		if err != nil {
+			bad = append(bad, err)
+			continue
+		}
+		for _, it := range s.Items {
+			got = append(got, fmt.Sprintf("%s:%s×%d", s.ID, it.PriceID, it.Quantity))
+		}
+	}
+	if diff := cmp.Diff([]string{"sub_2:price_seat×2"}, got); diff != "" {
+		t.Errorf("items read (-want +got):\n%s", diff)
+	}
+	var re *source.RecordError
+	if len(bad) != 1 || !errors.As(bad[0], &re) || re.Record != "sub_1" ||
+		re.Field != "Plan" || !strings.Contains(re.Error(), "line 3") {
+		t.Errorf("errors %v; want one naming sub_1, Plan and line 3", bad)
 	}
 }
 

@@ -38,7 +38,9 @@
 // options. Rows that repeat the id of the row before them are items of the
 // same subscription; when they disagree on a field of the subscription
 // itself (customer, status, a time, cancel_at_period_end or a kept metadata
-// key), the subscription is unreadable rather than read from one of them.
+// key), or list one price twice (a repeated row, whose quantity would
+// otherwise count twice), the subscription is unreadable rather than read
+// from one of them.
 //
 // # Coercion
 //
