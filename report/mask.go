@@ -280,19 +280,26 @@ func (t *maskTable) finding(f compare.Finding) compare.Finding {
 	f.Stripe = t.stripe.replace(f.Stripe)
 	f.Account = t.account(f.Account)
 	f.CustomerID = t.customer(f.CustomerID)
-	subs := make([]string, len(f.Subscriptions))
-	for i, s := range f.Subscriptions {
-		subs[i] = t.subscription(s)
-	}
-	slices.Sort(subs)
-	if len(subs) > 0 {
-		f.Subscriptions = subs
-	}
+	f.Subscriptions = t.subscriptions(f.Subscriptions)
 	f.Rule = t.all.replace(f.Rule)
 	f.Tried = slices.Clone(f.Tried)
 	f.Fingerprint = t.m.Fingerprint(f.Fingerprint)
 	t.otherFields(&f)
 	return f
+}
+
+// subscriptions masks a list of subscription ids into a new, sorted list;
+// an empty list stays as it was.
+func (t *maskTable) subscriptions(ids []string) []string {
+	if len(ids) == 0 {
+		return ids
+	}
+	out := make([]string, len(ids))
+	for i, s := range ids {
+		out[i] = t.subscription(s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // maskedFields are the fields of a finding that [maskTable.finding]
@@ -353,14 +360,7 @@ func (t *maskTable) history(h *History, fs []compare.Finding) *History {
 		e.Fingerprint = t.m.Fingerprint(e.Fingerprint)
 		e.Account = t.account(e.Account)
 		e.CustomerID = t.customer(e.CustomerID)
-		subs := make([]string, len(e.Subscriptions))
-		for j, s := range e.Subscriptions {
-			subs[j] = t.subscription(s)
-		}
-		slices.Sort(subs)
-		if len(subs) > 0 {
-			e.Subscriptions = subs
-		}
+		e.Subscriptions = t.subscriptions(e.Subscriptions)
 		if e.Ack != nil {
 			a := *e.Ack
 			e.Ack = &a

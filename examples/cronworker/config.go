@@ -245,7 +245,7 @@ func (s *settings) checkAccess(getenv func(string) (string, bool)) error {
 		return s.checkAgent(getenv)
 	}
 	q := a.SQL
-	dsn, err := dsnFrom(getenv, "access.sql", q.Driver, q.DSNEnv)
+	dsn, err := dsnFrom(getenv, "access.sql", &q.Driver, q.DSNEnv)
 	if err != nil {
 		return err
 	}
@@ -387,7 +387,7 @@ func sqliteFile(dsn string) string {
 // file name, so its DSNs are not checked here.
 func parseDSN(driver, dsn string) error {
 	switch driver {
-	case "postgres", "pgx":
+	case "postgres":
 		_, err := pgx.ParseConfig(dsn)
 		return err
 	case "mysql":
@@ -398,11 +398,17 @@ func parseDSN(driver, dsn string) error {
 }
 
 // dsnFrom checks a driver name and reads and checks the DSN from the
-// environment variable that section.dsn_env names.
-func dsnFrom(getenv func(string) (string, bool), section, driver, env string) (string, error) {
-	if _, ok := drivers[driver]; !ok {
-		return "", fmt.Errorf("%s.driver: %q is not one of %s", section, driver, driverNames())
+// environment variable that section.dsn_env names. It settles the driver
+// on one name per engine: "pgx" becomes "postgres".
+func dsnFrom(getenv func(string) (string, bool), section string, drv *string,
+	env string) (string, error) {
+	if _, ok := drivers[*drv]; !ok {
+		return "", fmt.Errorf("%s.driver: %q is not one of %s", section, *drv, driverNames())
 	}
+	if *drv == "pgx" {
+		*drv = "postgres"
+	}
+	driver := *drv
 	dsn, err := secretFrom(getenv, section+".dsn_env", env)
 	if err != nil {
 		return "", err
@@ -443,7 +449,7 @@ func (s *settings) checkHistory(getenv func(string) (string, bool)) error {
 	if h == nil {
 		return nil
 	}
-	dsn, err := dsnFrom(getenv, "history", h.Driver, h.DSNEnv)
+	dsn, err := dsnFrom(getenv, "history", &h.Driver, h.DSNEnv)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/driftexact/driftexact/history"
@@ -34,7 +33,7 @@ func (s *settings) openHistory(ctx context.Context) (*runHistory, func(), error)
 			h.DSNEnv, h.Driver)
 	}
 	store, err := history.OpenSQL(ctx, db, &history.Options{
-		Dialect: history.Dialect(strings.Replace(h.Driver, "pgx", "postgres", 1)),
+		Dialect: history.Dialect(h.Driver),
 		Prefix:  h.Prefix,
 		Retention: history.Retention{
 			Runs: h.KeepRuns, Age: time.Duration(h.KeepFor),
